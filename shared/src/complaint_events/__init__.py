@@ -1,0 +1,1 @@
+"""Typed, versioned event schemas shared by the complaint-handling services."""
