@@ -1,0 +1,29 @@
+"""Archive events: retention purges and stored attachments."""
+
+from typing import ClassVar
+
+from pydantic import Field
+
+from .base import EventPayload
+from .fields import ComplaintNumber, ContentType, Identifier, Label, Sha256Hex, UtcDatetime
+
+
+class RetentionPurged(EventPayload):
+    event_type: ClassVar[str] = "RetentionPurged"
+    schema_version: ClassVar[int] = 1
+
+    complaint_number: ComplaintNumber
+    retain_until: UtcDatetime
+    purged_at: UtcDatetime
+    events_removed: int = Field(ge=0)
+
+
+class AttachmentStored(EventPayload):
+    event_type: ClassVar[str] = "AttachmentStored"
+    schema_version: ClassVar[int] = 1
+
+    attachment_id: Identifier
+    filename: Label
+    content_type: ContentType
+    size_bytes: int = Field(ge=0)
+    sha256: Sha256Hex
