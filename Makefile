@@ -1,0 +1,75 @@
+# The README's two commands: `make run` (the whole system) and `make test` (every test).
+# Each does its own set-up on a fresh machine: Python deps via uv, Kafka and FerretDB via
+# deploy/local/stack.py (Maven and Go, no Docker engine needed).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV_VERSION := 0.13.8
+PYTHON ?= python3
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(PYTHON) -m uv
+endif
+STACK := $(PYTHON) deploy/local/stack.py
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test lint typecheck pytest unit integration stack-up stack-down \
+        stack-status stack-logs stack-reset topics schemas clean
+
+help:
+	@echo "make run     start the stack and the system (Ctrl-C stops everything it started)"
+	@echo "make test    lint, type-check and run every test (starts the stack when needed)"
+	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas"
+
+setup: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	@$(UV) --version >/dev/null 2>&1 || { echo "installing uv $(UV_VERSION) with pip"; \
+	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
+	$(UV) sync --frozen
+	@touch $@
+
+stack-up:
+	@$(STACK) up
+
+stack-down:
+	@$(STACK) down
+
+stack-status:
+	@$(STACK) status
+
+stack-logs:
+	@$(STACK) logs kafka; $(STACK) logs mongo
+
+stack-reset:
+	@$(STACK) reset
+
+topics: setup stack-up
+	@eval "$$($(STACK) env)" && $(UV) run python deploy/local/topics.py
+
+schemas: setup
+	$(UV) run python -m complaint_events.export
+
+run: setup stack-up topics
+	@$(UV) run python deploy/local/run.py
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+typecheck: setup
+	$(UV) run mypy --strict shared/src
+	$(UV) run mypy services/intake/src services/classifier/src services/notifier/src services/archive/src
+
+pytest: setup
+	$(UV) run pytest $(PYTEST_ARGS)
+
+unit: setup
+	$(UV) run pytest -m unit $(PYTEST_ARGS)
+
+integration: setup
+	$(UV) run pytest -m "integration or e2e" $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
