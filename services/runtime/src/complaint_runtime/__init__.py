@@ -1,0 +1,1 @@
+"""What every complaint service runs on."""
