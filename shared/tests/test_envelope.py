@@ -3,8 +3,6 @@ from typing import Any
 
 import pytest
 import uuid_utils
-from pydantic import ValidationError
-
 from complaint_events import (
     ComplaintAcknowledged,
     ComplaintReceived,
@@ -14,6 +12,7 @@ from complaint_events import (
     new_event,
 )
 from complaint_events.examples import COMPLAINT_ID, example_payloads, example_submission
+from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +33,9 @@ def test_new_event_fills_metadata_from_the_payload() -> None:
 
 
 def test_event_ids_are_uuid7_and_ordered_by_creation() -> None:
-    ids = [new_event(acknowledged(), producer="intake", complaint_id="c").event_id for _ in range(50)]
+    ids = [
+        new_event(acknowledged(), producer="intake", complaint_id="c").event_id for _ in range(50)
+    ]
 
     assert len(set(ids)) == 50
     assert ids == sorted(ids)

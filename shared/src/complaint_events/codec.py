@@ -76,6 +76,7 @@ def decode(value: bytes, headers: Headers | None = None) -> Envelope[Any]:
     event_type = routing.get(EVENT_TYPE_HEADER) or body.get("event_type")
     version = _schema_version(routing.get(SCHEMA_VERSION_HEADER, body.get("schema_version")))
     payload_class = _payload_class(event_type, version)
+    _check_body_agrees(body, payload_class.event_type)
     try:
         return envelope_type(payload_class).model_validate_json(value)
     except ValidationError as error:
@@ -86,6 +87,18 @@ def decode(value: bytes, headers: Headers | None = None) -> Envelope[Any]:
             event_type=payload_class.event_type,
             schema_version=version,
         ) from error
+
+
+def _check_body_agrees(body: dict[str, Any], event_type: str) -> None:
+    found = body.get("event_type")
+    if found is not None and found != event_type:
+        message = f"body says {found!r}, header says {event_type!r}"
+        raise DecodeError(
+            ReasonCode.VALIDATION_FAILED,
+            message,
+            field_errors=[FieldError(field="event_type", message=message, type="header_mismatch")],
+            event_type=event_type,
+        )
 
 
 def _json_object(value: bytes) -> dict[str, Any]:

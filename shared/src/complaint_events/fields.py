@@ -5,6 +5,7 @@ Every limit lives here so that producers, consumers and the JSON Schemas agree o
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -35,15 +36,22 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+# Whitespace as JSON Schema (ECMA-262) regexes see it, so the model and the schema agree.
+NON_BLANK_PATTERN = (
+    "[^\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+)
+_NON_BLANK = re.compile(NON_BLANK_PATTERN)
+
+
 def _require_non_blank(value: str) -> str:
-    if not value.strip():
+    if not _NON_BLANK.search(value):
         raise PydanticCustomError("blank_string", "must not be blank")
     return value
 
 
 @dataclass(frozen=True)
 class _NotBlank:
-    """Rejects whitespace-only strings; shown as the pattern `\\S` in JSON Schema."""
+    """Rejects whitespace-only strings; shown as a pattern in JSON Schema."""
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
@@ -54,7 +62,7 @@ class _NotBlank:
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         json_schema = handler(schema)
-        json_schema["pattern"] = r"\S"
+        json_schema["pattern"] = NON_BLANK_PATTERN
         return json_schema
 
 
