@@ -1,1 +1,44 @@
-"""What every complaint service runs on."""
+"""What every complaint service runs on: settings, Kafka, dead letters, metrics, health, keys."""
+
+from .app import create_app, serve
+from .auth import ApiKeys, Caller, require
+from .dead_letters import DeadLetters
+from .kafka import group_id, make_broker, publish, security, topic
+from .mongo import mongo_client
+from .observability import (
+    Check,
+    configure_logging,
+    health_router,
+    kafka_check,
+    mongo_check,
+    scrub,
+    service_info,
+)
+from .retry import TRANSIENT, for_a_while, until_done
+from .settings import ServiceSettings
+
+__all__ = [
+    "TRANSIENT",
+    "ApiKeys",
+    "Caller",
+    "Check",
+    "DeadLetters",
+    "ServiceSettings",
+    "configure_logging",
+    "create_app",
+    "for_a_while",
+    "group_id",
+    "health_router",
+    "kafka_check",
+    "make_broker",
+    "mongo_check",
+    "mongo_client",
+    "publish",
+    "require",
+    "scrub",
+    "security",
+    "serve",
+    "service_info",
+    "topic",
+    "until_done",
+]

@@ -1,0 +1,65 @@
+"""Assembling a service: one FastAPI app running the Kafka broker, health, metrics and CORS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+
+from .observability import Check, health_router, metrics_route
+from .settings import ServiceSettings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+
+def create_app(
+    *,
+    title: str,
+    version: str,
+    settings: ServiceSettings,
+    broker: KafkaBroker,
+    registry: CollectorRegistry,
+    checks: dict[str, Check],
+    resources: Lifespan | None = None,
+) -> FastAPI:
+    """`resources` opens what the handlers need (MongoDB...) before the broker starts
+    consuming, and closes it after the broker has drained its in-flight messages."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with resources(app) if resources else nullcontext():
+            await broker.start()
+            try:
+                yield
+            finally:
+                await broker.stop()  # waits up to the grace period for in-flight messages
+
+    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app.include_router(health_router(checks))
+    app.add_api_route("/metrics", metrics_route(registry), include_in_schema=False)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Content-Type"],
+        )
+    return app
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run until SIGTERM/SIGINT; in-flight work gets the grace period to finish."""
+    uvicorn.run(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+    )

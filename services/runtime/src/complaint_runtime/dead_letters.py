@@ -1,0 +1,77 @@
+"""Decoding consumed records, and sending what cannot be used to the dead-letter topic."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from complaint_events import REJECTED, DecodeError, Envelope, decode, new_event, rejection_for
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry, Counter
+
+from .kafka import publish
+from .retry import until_done
+from .settings import ServiceSettings
+
+log = logging.getLogger("complaints.dead_letters")
+
+
+class DeadLetters:
+    """Publishes `SubmissionRejected` for records a service refuses, and counts them."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        settings: ServiceSettings,
+        *,
+        service: str,
+        registry: CollectorRegistry,
+    ) -> None:
+        self.broker, self.settings, self.service = broker, settings, service
+        self.counter = Counter(
+            "complaints_dead_letters_total",
+            "Messages sent to the dead-letter topic, by consumed topic and reason.",
+            ["service", "topic", "reason"],
+            registry=registry,
+        )
+
+    async def send(self, record: ConsumerRecord[Any, Any], error: DecodeError) -> None:
+        """Publish the rejection; retried until the broker takes it, so the offset commits after."""
+        payload = rejection_for(
+            error,
+            rejected_by=self.service,
+            value=record.value or b"",
+            key=record.key,
+            headers=list(record.headers or ()),
+            source_topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+        )
+        event = new_event(payload, producer=self.service)
+        async for attempt in until_done("publish dead letter"):
+            with attempt:
+                await publish(self.broker, self.settings, event)
+        topic = record.topic.removeprefix(self.settings.topic_prefix)
+        self.counter.labels(self.service, topic, error.reason_code).inc()
+        log.warning(
+            "message dead-lettered",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "reason": str(error.reason_code),
+                "dead_letter_event_id": event.event_id,
+            },
+        )
+
+    async def decode(self, record: ConsumerRecord[Any, Any]) -> Envelope[Any] | None:
+        """The record's event, or None after dead-lettering a record that is not a valid event."""
+        try:
+            return decode(record.value or b"", list(record.headers or ()))
+        except DecodeError as error:
+            await self.send(record, error)
+            return None
+
+
+__all__ = ["REJECTED", "DeadLetters"]

@@ -1,0 +1,65 @@
+"""Retrying what failed because a dependency is unavailable: never acknowledged, retried later."""
+
+from __future__ import annotations
+
+import logging
+
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError
+from pymongo.errors import ConnectionFailure, WriteConcernError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_delay,
+    stop_never,
+    wait_exponential,
+)
+
+log = logging.getLogger("complaints.retry")
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    ConnectionFailure,  # includes AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
+    WriteConcernError,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    RequestTimedOutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def _log_attempt(what: str):  # type: ignore[no-untyped-def]
+    def before_sleep(state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "dependency unavailable, retrying",
+            extra={
+                "operation": what,
+                "attempt": state.attempt_number,
+                "error": type(error).__name__,
+            },
+        )
+
+    return before_sleep
+
+
+def until_done(what: str, *, max_wait: float = 30.0) -> AsyncRetrying:
+    """Retry a transient failure forever with capped exponential backoff (Kafka consumers)."""
+    return AsyncRetrying(
+        retry=retry_if_exception_type(TRANSIENT),
+        wait=wait_exponential(multiplier=0.2, max=max_wait),
+        stop=stop_never,
+        before_sleep=_log_attempt(what),
+        reraise=True,
+    )
+
+
+def for_a_while(what: str, *, seconds: float = 5.0) -> AsyncRetrying:
+    """Retry a transient failure briefly, then let it raise (HTTP answers 503 after that)."""
+    return AsyncRetrying(
+        retry=retry_if_exception_type(TRANSIENT),
+        wait=wait_exponential(multiplier=0.1, max=1.0),
+        stop=stop_after_delay(seconds),
+        before_sleep=_log_attempt(what),
+        reraise=True,
+    )

@@ -1,0 +1,116 @@
+"""A minimal service on the runtime, against the real broker: events in, dead letters out."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from complaint_events import (
+    RECEIVED,
+    REJECTED,
+    ComplaintAcknowledged,
+    decode,
+    encode,
+    headers_for,
+    message_key,
+    new_event,
+    topic_name,
+)
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry
+
+from complaint_runtime import (
+    DeadLetters,
+    ServiceSettings,
+    create_app,
+    group_id,
+    kafka_check,
+    make_broker,
+    topic,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def build(settings: ServiceSettings, seen: list[Any]):
+    registry = CollectorRegistry()
+    broker = make_broker(settings, service="probe", registry=registry)
+    dead = DeadLetters(broker, settings, service="probe", registry=registry)
+
+    @broker.subscriber(
+        topic(settings, RECEIVED),
+        group_id=group_id(settings, "probe"),
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+    )
+    async def on_received(message: KafkaMessage) -> None:
+        event = await dead.decode(message.raw_message)
+        if event is not None:
+            seen.append(event)
+
+    app = create_app(
+        title="probe",
+        version="0",
+        settings=settings,
+        broker=broker,
+        registry=registry,
+        checks={"kafka": kafka_check(broker)},
+    )
+    return app
+
+
+async def wait_for(condition, seconds: float = 20.0) -> None:
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+async def test_events_are_handled_and_garbage_is_dead_lettered_with_its_bytes(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_prefix=topic_prefix,
+        consumer_group_prefix=f"{topic_prefix}groups",
+    )
+    seen: list[Any] = []
+    app = build(settings, seen)
+    good = new_event(ComplaintAcknowledged(actor="qa-1"), producer="test", complaint_id="c-1")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    received = topic_name(RECEIVED, topic_prefix)
+    await producer.send_and_wait(
+        received, encode(good), key=message_key(good), headers=headers_for(good)
+    )
+    await producer.send_and_wait(received, b"\xff\xfe not json", key=b"c-2")
+    await producer.stop()
+
+    async with app.router.lifespan_context(app):
+        await wait_for(lambda: len(seen) == 1)
+        async with AsyncClient(transport=ASGITransport(app), base_url="http://t") as client:
+            ready = await client.get("/health/ready")
+            metrics = (await client.get("/metrics")).text
+    assert seen[0].event_id == good.event_id
+    assert ready.status_code == 200
+    assert 'complaints_dead_letters_total{reason="not_utf8"' in metrics.replace(
+        'service="probe",topic="complaints.received.v1",', ""
+    )
+
+    reader = AIOKafkaConsumer(
+        topic_name(REJECTED, topic_prefix),
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
+    )
+    await reader.start()
+    try:
+        letter = decode((await asyncio.wait_for(reader.getone(), 20)).value)
+    finally:
+        await reader.stop()
+    assert letter.payload.original_value == b"\xff\xfe not json"
+    assert letter.payload.reason_codes == ["not_utf8"]
+    assert letter.payload.source_topic == received
+    assert letter.payload.rejected_by == "probe"

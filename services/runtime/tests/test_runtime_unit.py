@@ -1,0 +1,98 @@
+import logging
+
+import pytest
+from complaint_runtime import ApiKeys, Caller, ServiceSettings, require, scrub, security
+from complaint_runtime.auth import KeyEntry, digest
+from complaint_runtime.observability import PersonalDataFilter
+from fastapi import Depends, FastAPI
+from httpx import ASGITransport, AsyncClient
+from pydantic import ValidationError
+
+pytestmark = pytest.mark.unit
+
+
+def keys(rate: str = "100/second") -> ApiKeys:
+    return ApiKeys(
+        [
+            KeyEntry(id="erp", sha256=digest("w-key"), scopes=["write"], source_systems=["erp"]),
+            KeyEntry(id="bi", sha256=digest("r-key"), scopes=["read"]),
+        ],
+        rate,
+    )
+
+
+def app_with(api_keys: ApiKeys) -> FastAPI:
+    app = FastAPI()
+    writer = Depends(require(api_keys, "write"))
+
+    @app.post("/things")
+    async def write(caller: Caller = writer) -> dict[str, str]:
+        return {"key": caller.key_id}
+
+    return app
+
+
+async def call(app: FastAPI, key: str | None) -> int:
+    headers = {"X-API-Key": key} if key else {}
+    async with AsyncClient(transport=ASGITransport(app), base_url="http://t") as client:
+        return (await client.post("/things", headers=headers)).status_code
+
+
+async def test_no_key_is_401_wrong_scope_403_right_scope_200() -> None:
+    app = app_with(keys())
+    assert await call(app, None) == 401
+    assert await call(app, "not-a-key") == 401
+    assert await call(app, "r-key") == 403
+    assert await call(app, "w-key") == 200
+
+
+async def test_a_key_over_its_rate_limit_gets_429() -> None:
+    app = app_with(keys("2/minute"))
+    assert [await call(app, "w-key") for _ in range(3)] == [200, 200, 429]
+
+
+def test_keys_are_bound_to_their_source_systems() -> None:
+    caller = keys().identify("w-key")
+    assert caller is not None
+    assert caller.may_submit_for("erp") and not caller.may_submit_for("crm")
+    reader = keys().identify("r-key")
+    assert reader is not None and reader.may_submit_for("anything")
+
+
+def test_sasl_without_a_real_password_is_refused() -> None:
+    with pytest.raises(ValidationError, match="KAFKA_SASL_PASSWORD"):
+        ServiceSettings(
+            kafka_security_protocol="SASL_SSL",
+            kafka_sasl_mechanism="SCRAM-SHA-512",
+            kafka_sasl_username="svc",
+            kafka_sasl_password="changeme",
+        )
+
+
+def test_sasl_settings_become_faststream_security(monkeypatch) -> None:
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("KAFKA_SASL_MECHANISM", "SCRAM-SHA-256")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "svc")
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "s3cr3t-from-vault")
+    made = security(ServiceSettings())
+    assert type(made).__name__ == "SASLScram256"
+    assert made is not None and made.use_ssl
+
+
+def test_plaintext_needs_no_security() -> None:
+    assert security(ServiceSettings(kafka_security_protocol="PLAINTEXT")) is None
+
+
+def test_scrub_masks_emails_and_phone_numbers() -> None:
+    text = scrub("call 138 0013 8000 or +86-10-6552-9988, mail li.wei@example.cn; batch 20240518")
+    assert "138" not in text and "6552" not in text and "li.wei" not in text
+    assert text.count("[phone]") == 3  # a long batch number looks like a phone: masked too
+
+
+def test_log_records_are_scrubbed(caplog) -> None:
+    logger = logging.getLogger("complaints.test")
+    logger.addFilter(PersonalDataFilter())
+    with caplog.at_level(logging.INFO):
+        logger.info("complainant %s wrote", "wang@example.com")
+    assert "wang@example.com" not in caplog.text
+    assert "[email]" in caplog.text
