@@ -58,7 +58,7 @@ lint: setup
 
 typecheck: setup
 	$(UV) run mypy --strict shared/src
-	$(UV) run mypy services/intake/src services/classifier/src services/notifier/src services/archive/src
+	$(UV) run mypy services/runtime/src services/intake/src services/classifier/src services/notifier/src services/archive/src
 
 pytest: setup
 	$(UV) run pytest $(PYTEST_ARGS)
