@@ -49,8 +49,8 @@ topics: setup stack-up
 schemas: setup
 	$(UV) run python -m complaint_events.export
 
-run: setup stack-up topics
-	@$(UV) run python deploy/local/run.py
+run: setup
+	@$(UV) run python -m deploy.local.run
 
 lint: setup
 	$(UV) run ruff check .

@@ -229,13 +229,18 @@ class FerretDB(Server):
     def provision(self) -> None:
         if self.binary.exists():
             return
-        go = require_tool("go", "install Go 1.22+ (https://go.dev/doc/install or apt-get install golang)")
+        go = require_tool(
+            "go", "install Go 1.22+ (https://go.dev/doc/install or apt-get install golang)"
+        )
         print(f"mongo: building FerretDB {FERRETDB_VERSION} with Go (first run only, ~2 min)")
         log = self.home / "provision.log"
         self.home.mkdir(parents=True, exist_ok=True)
         info = subprocess.run(
             [go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
-            capture_output=True, text=True, check=False, cwd=self.home,
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=self.home,
         )
         if info.returncode != 0:
             raise StackError(f"go mod download of FerretDB failed: {info.stderr.strip()[-300:]}")
@@ -368,7 +373,9 @@ def main(argv: list[str]) -> int:
         print(f"stack: {error}", file=sys.stderr)
         return 1
     except FileNotFoundError as error:
-        print(f"stack: {error.filename} does not exist yet (start the stack first)", file=sys.stderr)
+        print(
+            f"stack: {error.filename} does not exist yet (start the stack first)", file=sys.stderr
+        )
         return 1
     return 0
 

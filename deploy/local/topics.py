@@ -1,6 +1,6 @@
 """Create (or delete) the system's Kafka topics from the shared topic catalogue.
 
-    uv run python deploy/local/topics.py [--prefix PREFIX] [--bootstrap HOST:PORT] [--delete]
+uv run python deploy/local/topics.py [--prefix PREFIX] [--bootstrap HOST:PORT] [--delete]
 """
 
 from __future__ import annotations

@@ -31,7 +31,9 @@ def test_compose_runs_kafka_in_kraft_mode_and_mongodb() -> None:
 
 
 def test_compose_has_every_service_of_the_product() -> None:
-    assert {"intake", "classifier", "notifier", "archive", "prometheus"} <= set(compose()["services"])
+    assert {"intake", "classifier", "notifier", "archive", "prometheus"} <= set(
+        compose()["services"]
+    )
 
 
 def test_an_invalid_compose_file_is_refused_by_the_check() -> None:
