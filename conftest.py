@@ -56,7 +56,7 @@ async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient]:
 async def database_name(
     mongo_client: AsyncMongoClient, run_id: str
 ) -> AsyncIterator[Callable[[str], str]]:
-    """`database_name("intake")` gives this run's own database for a service; all dropped at the end."""
+    """`database_name("intake")`: this run's own database for a service, dropped at the end."""
     used: set[str] = set()
 
     def name(service: str) -> str:

@@ -189,7 +189,7 @@ class Kafka(Server):
         pom.parent.mkdir(parents=True, exist_ok=True)
         pom.write_text(POM.format(version=KAFKA_VERSION))
         cmd = [mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={self.libs}"]
-        run(cmd + ["-DincludeScope=runtime"], self.home / "provision.log", "maven", pom.parent)
+        run([*cmd, "-DincludeScope=runtime"], self.home / "provision.log", "maven", pom.parent)
         (self.libs / ".complete").write_text(KAFKA_VERSION)
 
     def prepare_data(self) -> None:
@@ -204,7 +204,7 @@ class Kafka(Server):
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         fmt = self.java("kafka.tools.StorageTool", "format", "-t", cluster_id, "-c")
-        run(fmt + [str(self.home / "server.properties")], self.home / "format.log", "kafka format")
+        run([*fmt, str(self.home / "server.properties")], self.home / "format.log", "kafka format")
 
     def java(self, main: str, *args: str) -> list[str]:
         heap = os.environ.get("KAFKA_HEAP", "768m")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -37,10 +38,9 @@ async def ensure_topics(bootstrap: str, prefix: str = "") -> list[str]:
         existing = set(await admin.list_topics())
         wanted = [topic for topic in new_topics(prefix) if topic.name not in existing]
         if wanted:
-            try:
+            # another process may create them between our listing and our request
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another process created them between our listing and our request
         return [topic.name for topic in wanted]
     finally:
         await admin.close()

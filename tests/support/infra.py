@@ -103,7 +103,7 @@ def resolve_infra(
     containers: Callable[[], Infra] = from_testcontainers,
     local_stack: Callable[[], Infra] = lambda: from_local_stack(stack_command),
 ) -> Infra:
-    """Return reachable Kafka and MongoDB, or raise `InfraUnavailable` saying why for each source."""
+    """Reachable Kafka and MongoDB, or `InfraUnavailable` saying why each source failed."""
     found = from_environment(env)
     if found:
         return found
