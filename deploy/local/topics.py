@@ -12,6 +12,7 @@ import os
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+
 from complaint_events import TOPICS, topic_name
 
 

@@ -5,6 +5,11 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from faststream import AckPolicy
+from faststream.kafka.annotations import KafkaMessage
+from httpx import ASGITransport, AsyncClient
+from prometheus_client import CollectorRegistry
+
 from complaint_events import (
     RECEIVED,
     REJECTED,
@@ -16,11 +21,6 @@ from complaint_events import (
     new_event,
     topic_name,
 )
-from faststream import AckPolicy
-from faststream.kafka.annotations import KafkaMessage
-from httpx import ASGITransport, AsyncClient
-from prometheus_client import CollectorRegistry
-
 from complaint_runtime import (
     DeadLetters,
     ServiceSettings,
@@ -93,9 +93,14 @@ async def test_events_are_handled_and_garbage_is_dead_lettered_with_its_bytes(
         await wait_for(lambda: len(seen) == 1)
         async with AsyncClient(transport=ASGITransport(app), base_url="http://t") as client:
             ready = await client.get("/health/ready")
+            await asyncio.sleep(5.5)  # one lag sample
             metrics = (await client.get("/metrics")).text
     assert seen[0].event_id == good.event_id
     assert ready.status_code == 200
+    lag_lines = [
+        line for line in metrics.splitlines() if line.startswith("complaints_consumer_lag{")
+    ]
+    assert lag_lines and all(line.endswith(" 0.0") for line in lag_lines)
     assert 'complaints_dead_letters_total{reason="not_utf8"' in metrics.replace(
         'service="probe",topic="complaints.received.v1",', ""
     )

@@ -1,12 +1,13 @@
 import logging
 
 import pytest
-from complaint_runtime import ApiKeys, Caller, ServiceSettings, require, scrub, security
-from complaint_runtime.auth import KeyEntry, digest
-from complaint_runtime.observability import PersonalDataFilter
 from fastapi import Depends, FastAPI
 from httpx import ASGITransport, AsyncClient
 from pydantic import ValidationError
+
+from complaint_runtime import ApiKeys, Caller, ServiceSettings, require, scrub, security
+from complaint_runtime.auth import KeyEntry, digest
+from complaint_runtime.observability import PersonalDataFilter
 
 pytestmark = pytest.mark.unit
 

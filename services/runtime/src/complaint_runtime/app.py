@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
+from .lag import LagReporter
 from .observability import Check, health_router, metrics_route
 from .settings import ServiceSettings
 
@@ -28,15 +29,18 @@ def create_app(
     checks: dict[str, Check],
     resources: Lifespan | None = None,
 ) -> FastAPI:
-    """`resources` opens what the handlers need (MongoDB...) before the broker starts
-    consuming, and closes it after the broker has drained its in-flight messages."""
+    """`title` is the service's name (also its metrics label). `resources` opens what the
+    handlers need (MongoDB...) before the broker starts consuming, and closes it after the
+    broker has drained its in-flight messages."""
+    lag = LagReporter(broker, registry, title)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with resources(app) if resources else nullcontext():
             await broker.start()
             try:
-                yield
+                async with lag.running(settings.topic_prefix):
+                    yield
             finally:
                 await broker.stop()  # waits up to the grace period for in-flight messages
 

@@ -6,9 +6,10 @@ import logging
 from typing import Any
 
 from aiokafka import ConsumerRecord
-from complaint_events import REJECTED, DecodeError, Envelope, decode, new_event, rejection_for
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry, Counter
+
+from complaint_events import REJECTED, DecodeError, Envelope, decode, new_event, rejection_for
 
 from .kafka import publish
 from .retry import until_done

@@ -5,15 +5,6 @@ from __future__ import annotations
 import ssl
 from typing import Any
 
-from complaint_events import (
-    Envelope,
-    TopicSpec,
-    encode,
-    header_map,
-    message_key,
-    topic_for_event_type,
-    topic_name,
-)
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.security import (
@@ -23,6 +14,16 @@ from faststream.security import (
     SASLScram512,
 )
 from prometheus_client import CollectorRegistry
+
+from complaint_events import (
+    Envelope,
+    TopicSpec,
+    encode,
+    header_map,
+    message_key,
+    topic_for_event_type,
+    topic_name,
+)
 
 from .settings import ServiceSettings
 
