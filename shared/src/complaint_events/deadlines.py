@@ -1,9 +1,9 @@
 """Deadline events published by the notifier: a clock per step, met, breached or moved."""
 
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Annotated, ClassVar, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, PlainSerializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import EventPayload
@@ -21,6 +21,10 @@ class DeadlineUnit(StrEnum):
     IMMEDIATELY = "immediately"
 
 
+def _whole_as_int(value: float) -> int | float:
+    return int(value) if value.is_integer() else value
+
+
 class DeadlineScheduled(EventPayload):
     event_type: ClassVar[str] = "DeadlineScheduled"
     schema_version: ClassVar[int] = 1
@@ -32,7 +36,11 @@ class DeadlineScheduled(EventPayload):
     severity: Label | None = None
     started_at: UtcDatetime
     due_at: UtcDatetime
-    limit: int | float = Field(ge=0, allow_inf_nan=False)
+    limit: Annotated[
+        float,
+        Field(ge=0, allow_inf_nan=False, description="In `unit`s; 0 for immediately."),
+        PlainSerializer(_whole_as_int, return_type=int | float),
+    ]
     unit: DeadlineUnit
     calendar_id: Identifier | None = None
 

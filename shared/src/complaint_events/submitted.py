@@ -5,7 +5,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import EventPayload
@@ -28,8 +28,31 @@ from .fields import (
 )
 
 ExternalId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:/-]{1,128}$")]
-Amount = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=4, allow_inf_nan=False)]
-Quantity = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6, allow_inf_nan=False)]
+
+
+def _decimal_schema(integer_digits: int, decimal_places: int) -> WithJsonSchema:
+    # pydantic leaves the string form of a Decimal unconstrained in JSON Schema.
+    string_form = rf"^[0-9]{{1,{integer_digits}}}(\.[0-9]{{1,{decimal_places}}})?$"
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "string", "pattern": string_form},
+            ]
+        }
+    )
+
+
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=20, decimal_places=4, allow_inf_nan=False),
+    _decimal_schema(16, 4),
+]
+Quantity = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=20, decimal_places=6, allow_inf_nan=False),
+    _decimal_schema(14, 6),
+]
 
 
 class Channel(StrEnum):
