@@ -2,6 +2,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from complaint_events import Envelope, EventPayload, new_event
 from complaint_events.examples import COMPLAINT_ID, example_payloads
 

@@ -5,10 +5,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+
 from complaint_events import EVENT_TYPES, TOPICS
 from complaint_events.asyncapi import build_asyncapi
 from complaint_events.export import ASYNCAPI_FILE
-from jsonschema import Draft202012Validator
 
 pytestmark = pytest.mark.unit
 

@@ -3,6 +3,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from complaint_events import (
     ComplaintSubmitted,
     DecodeError,
@@ -95,6 +96,12 @@ def test_header_routes_before_the_body_is_parsed(envelope_of: Wrap) -> None:
         decode(encode(event), {"event_type": "SomethingNew", "schema_version": "1"})
     assert caught.value.reason_code is ReasonCode.UNKNOWN_EVENT_TYPE
     assert caught.value.event_type == "SomethingNew"
+    with pytest.raises(DecodeError) as caught:
+        decode(b"<xml/>", {"event_type": b"SomethingNew"})
+    assert caught.value.reason_code is ReasonCode.UNKNOWN_EVENT_TYPE
+    with pytest.raises(DecodeError) as caught:
+        decode(b"<xml/>", {"event_type": b"ComplaintClosed", "schema_version": b"9"})
+    assert caught.value.reason_code is ReasonCode.UNSUPPORTED_SCHEMA_VERSION
 
 
 @pytest.mark.parametrize(

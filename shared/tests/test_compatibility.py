@@ -4,11 +4,12 @@ from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
 import pytest
+from pydantic import BaseModel, Field
+
 from complaint_events import ComplaintClosed, ComplaintSubmitted
 from complaint_events.compat import breaking_changes, breaking_changes_between_sets
 from complaint_events.export import BASELINE_DIR, load_schemas
 from complaint_events.schemas import all_schemas, event_schema
-from pydantic import BaseModel, Field
 
 pytestmark = pytest.mark.unit
 

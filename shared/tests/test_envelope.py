@@ -3,6 +3,8 @@ from typing import Any
 
 import pytest
 import uuid_utils
+from pydantic import ValidationError
+
 from complaint_events import (
     ComplaintAcknowledged,
     ComplaintReceived,
@@ -12,7 +14,6 @@ from complaint_events import (
     new_event,
 )
 from complaint_events.examples import COMPLAINT_ID, example_payloads, example_submission
-from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
 

@@ -7,6 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from complaint_events import (
     LONG_TEXT_MAX,
     ComplaintSubmitted,
@@ -19,8 +22,6 @@ from complaint_events import (
 )
 from complaint_events.examples import example_submission
 from complaint_events.fields import NON_BLANK_PATTERN
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.unit
 

@@ -5,11 +5,12 @@ from functools import cache
 from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
+
 from complaint_events import ALL_EVENTS, encode
 from complaint_events.examples import example_payloads
 from complaint_events.export import SCHEMA_DIR, generated_files, load_schemas, stale_files
 from complaint_events.schemas import ENVELOPE_SCHEMA, all_schemas, schema_filename
-from jsonschema import Draft202012Validator
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,5 @@
 import pytest
+
 from complaint_events import (
     EVENT_TYPES,
     LIFECYCLE,

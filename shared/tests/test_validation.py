@@ -4,6 +4,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
+
 from complaint_events import (
     EVENT_TYPES,
     LIFECYCLE_EVENTS,
@@ -13,7 +15,6 @@ from complaint_events import (
     field_errors_from,
 )
 from complaint_events.examples import example_payloads
-from pydantic import ValidationError
 
 pytestmark = pytest.mark.unit
 

@@ -72,10 +72,14 @@ def decode(value: bytes, headers: Headers | None = None) -> Envelope[Any]:
     Raises `DecodeError` with a reason code and field errors; unknown body fields are ignored.
     """
     routing = read_headers(headers)
-    body = _json_object(value)
-    event_type = routing.get(EVENT_TYPE_HEADER) or body.get("event_type")
-    version = _schema_version(routing.get(SCHEMA_VERSION_HEADER, body.get("schema_version")))
-    payload_class = _payload_class(event_type, version)
+    if EVENT_TYPE_HEADER in routing:
+        version = _schema_version(routing.get(SCHEMA_VERSION_HEADER))
+        payload_class = _payload_class(routing[EVENT_TYPE_HEADER], version)
+        body = _json_object(value)
+    else:
+        body = _json_object(value)
+        version = _schema_version(body.get("schema_version"))
+        payload_class = _payload_class(body.get("event_type"), version)
     _check_body_agrees(body, payload_class.event_type)
     try:
         return envelope_type(payload_class).model_validate_json(value)
