@@ -76,6 +76,15 @@ def test_received_takes_its_complaint_id_from_the_payload() -> None:
     assert event.complaint_id == received.complaint_id
 
 
+def test_received_envelope_must_agree_with_the_payload_complaint_id() -> None:
+    received = example_payloads()["ComplaintReceived"]
+
+    with pytest.raises(ValidationError) as caught:
+        new_event(received, producer="intake", complaint_id="another-complaint")
+
+    assert [error.field for error in field_errors_from(caught.value)] == ["complaint_id"]
+
+
 def test_occurred_at_is_normalised_to_utc() -> None:
     beijing = datetime(2024, 5, 6, 9, 30, tzinfo=timezone(timedelta(hours=8)))
 

@@ -11,7 +11,7 @@ from .envelope import envelope_type
 from .examples import AT, COMPLAINT_ID, example_payloads
 from .registry import ALL_EVENTS
 from .schemas import pin_metadata
-from .topics import TOPICS, TopicSpec
+from .topics import TOPICS, TopicSpec, topic_for_event_type
 
 ASYNCAPI_VERSION = "3.0.0"
 KAFKA_BINDING_VERSION = "0.5.0"
@@ -136,9 +136,14 @@ def _example(event: type[EventPayload]) -> Any:
         occurred_at=AT,
         complaint_id=COMPLAINT_ID if event.requires_complaint_id else None,
         correlation_id=EXAMPLE_EVENT_ID,
-        producer="intake",
+        producer=_example_producer(event),
         payload=payload,
     )
+
+
+def _example_producer(event: type[EventPayload]) -> str:
+    producers = topic_for_event_type(event.event_type).producers
+    return next(service for service in producers if service != "external")
 
 
 def _json(model: Any) -> Any:

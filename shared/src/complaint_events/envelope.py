@@ -56,6 +56,13 @@ class Envelope(Model, Generic[P]):
                     "expected": payload_type.schema_version,
                 },
             )
+        own_id = getattr(self.payload, "complaint_id", None)
+        if own_id is not None and self.complaint_id != own_id:
+            raise PydanticCustomError(
+                "complaint_id_mismatch",
+                "{field} differs from the payload's complaint_id",
+                {"field": "complaint_id"},
+            )
         if self.complaint_id is None and payload_type.requires_complaint_id:
             raise PydanticCustomError(
                 "complaint_id_required",
