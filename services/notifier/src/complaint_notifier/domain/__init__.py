@@ -1,0 +1,105 @@
+"""The notifier's pure domain: calendars, deadline arithmetic, clocks, notice planning, recipients.
+
+No I/O here besides the loaders that read the data files under deploy/.
+"""
+
+from .addressing import AddressedNotice, address
+from .calendar import BusinessCalendar, CalendarRules, add_months
+from .calendar_file import load_calendar, load_calendars
+from .clock import Clock, SettableClock, SystemClock
+from .clock_state import (
+    ClockState,
+    ClockStatus,
+    ClockTransition,
+    TransitionKind,
+    cancel,
+    pause,
+    restart,
+    resume,
+    stable_id,
+    start,
+    stop,
+)
+from .conditions import Classification, Condition
+from .directory import Directory, Recipient, load_directory, recipients
+from .events import ComplaintEvent, from_envelope
+from .files import DataFileError
+from .locations import REPO_DEPLOY_DIR
+from .notices import PlannedNotice, clock_notices, reminder_time
+from .planning import (
+    ComplaintPlan,
+    apply_event,
+    immediate_notices,
+    next_progress_notice,
+    notices_due,
+    plan_complaint,
+)
+from .policy import (
+    ClockSpec,
+    DeadlinePolicy,
+    ImmediateSpec,
+    load_deadline_policies,
+    load_deadline_policy,
+)
+from .redaction import Privacy, must_redact, redact_context, redact_text
+from .rendering import ComplaintSummary, RenderedNotice, notice_context, render, step_title
+from .units import Duration, Unit
+
+__all__ = [
+    "REPO_DEPLOY_DIR",
+    "AddressedNotice",
+    "BusinessCalendar",
+    "CalendarRules",
+    "Classification",
+    "Clock",
+    "ClockSpec",
+    "ClockState",
+    "ClockStatus",
+    "ClockTransition",
+    "ComplaintEvent",
+    "ComplaintPlan",
+    "ComplaintSummary",
+    "Condition",
+    "DataFileError",
+    "DeadlinePolicy",
+    "Directory",
+    "Duration",
+    "ImmediateSpec",
+    "PlannedNotice",
+    "Privacy",
+    "Recipient",
+    "RenderedNotice",
+    "SettableClock",
+    "SystemClock",
+    "TransitionKind",
+    "Unit",
+    "add_months",
+    "address",
+    "apply_event",
+    "cancel",
+    "clock_notices",
+    "from_envelope",
+    "immediate_notices",
+    "load_calendar",
+    "load_calendars",
+    "load_deadline_policies",
+    "load_deadline_policy",
+    "load_directory",
+    "must_redact",
+    "next_progress_notice",
+    "notice_context",
+    "notices_due",
+    "pause",
+    "plan_complaint",
+    "recipients",
+    "redact_context",
+    "redact_text",
+    "reminder_time",
+    "render",
+    "restart",
+    "resume",
+    "stable_id",
+    "start",
+    "step_title",
+    "stop",
+]

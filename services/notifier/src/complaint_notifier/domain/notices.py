@@ -1,0 +1,152 @@
+"""Notices a clock or a classification calls for, each with a deterministic id."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from complaint_events import NoticeKind
+
+from .calendar import BusinessCalendar
+from .clock_state import ClockState, ClockStatus, stable_id
+from .policy import ClockSpec
+from .timing import counted_between, shift
+
+
+@dataclass(frozen=True)
+class PlannedNotice:
+    """A notice to send at `send_at` to the people holding `roles`."""
+
+    notice_id: str
+    complaint_id: str
+    policy_id: str
+    step: str
+    """The clock's step, or the id of an immediate report."""
+    kind: NoticeKind
+    level: int
+    """Escalation level (1, 2...), progress notice number, or 0."""
+    round: int
+    cycle: int
+    send_at: datetime
+    due_at: datetime | None
+    roles: tuple[str, ...]
+    department: str | None
+    deadline_id: str | None
+
+
+def planned(
+    state: ClockState,
+    kind: NoticeKind,
+    send_at: datetime,
+    roles: tuple[str, ...],
+    *,
+    level: int = 0,
+    department: str | None = None,
+) -> PlannedNotice:
+    parts = (state.complaint_id, state.step, state.cycle, state.round, kind.value, level)
+    return PlannedNotice(
+        notice_id=stable_id(*parts, send_at.isoformat()),
+        complaint_id=state.complaint_id,
+        policy_id=state.policy_id,
+        step=state.step,
+        kind=kind,
+        level=level,
+        round=state.round,
+        cycle=state.cycle,
+        send_at=send_at,
+        due_at=state.due_at,
+        roles=roles,
+        department=department,
+        deadline_id=state.deadline_id,
+    )
+
+
+def clock_notices(
+    state: ClockState, spec: ClockSpec, calendar: BusinessCalendar, department: str | None = None
+) -> list[PlannedNotice]:
+    """Reminder, breach, every escalation level and the first progress notice of a running clock.
+
+    Notices that would fall before the clock's anchor (its start or last resume) are left
+    out: they were due before a pause and were sent then, or never applied.
+    """
+    if state.status is not ClockStatus.RUNNING:
+        return []
+    notices = []
+    if state.due_at is not None:
+        notices += _deadline_notices(state, spec, calendar, state.due_at, department)
+    first_progress = progress_notice(state, spec, calendar, 1, department)
+    if first_progress is not None:
+        notices.append(first_progress)
+    return [notice for notice in notices if notice.send_at >= state.anchor]
+
+
+def _deadline_notices(
+    state: ClockState,
+    spec: ClockSpec,
+    calendar: BusinessCalendar,
+    due: datetime,
+    department: str | None,
+) -> list[PlannedNotice]:
+    notices = []
+    reminder = reminder_time(state, spec, calendar)
+    if reminder is not None:
+        notices.append(
+            planned(state, NoticeKind.REMINDER, reminder, spec.notify, department=department)
+        )
+    notices.append(planned(state, NoticeKind.BREACH, due, spec.notify, department=department))
+    for level, rung in enumerate(spec.escalation, start=1):
+        send_at = calendar.add(due, rung.after.amount, rung.after.unit)
+        notices.append(
+            planned(
+                state,
+                NoticeKind.ESCALATION,
+                send_at,
+                tuple(rung.roles),
+                level=level,
+                department=department,
+            )
+        )
+    return notices
+
+
+def reminder_time(
+    state: ClockState, spec: ClockSpec, calendar: BusinessCalendar
+) -> datetime | None:
+    """When the configured share of the round's window has been used; None if there is none."""
+    if spec.reminder_at is None or state.limit is None or state.due_at is None:
+        return None
+    if state.window <= timedelta(0):
+        return None
+    left = state.window * (1 - spec.reminder_at)
+    moment = shift(calendar, state.limit.unit, state.due_at, -left)
+    return moment if moment < state.due_at else None
+
+
+def progress_notice(
+    state: ClockState,
+    spec: ClockSpec,
+    calendar: BusinessCalendar,
+    number: int,
+    department: str | None = None,
+) -> PlannedNotice | None:
+    """The number-th progress notice since the clock's anchor (1 is the first)."""
+    every = spec.progress_every
+    if every is None or number < 1 or state.status is not ClockStatus.RUNNING:
+        return None
+    send_at = shift(calendar, every.unit, state.anchor, every.as_timedelta() * number)
+    return planned(
+        state,
+        NoticeKind.PROGRESS,
+        send_at,
+        spec.progress_notify,
+        level=number,
+        department=department,
+    )
+
+
+def progress_number_by(
+    state: ClockState, spec: ClockSpec, calendar: BusinessCalendar, now: datetime
+) -> int:
+    """How many progress notices have fallen due by `now` since the clock's anchor."""
+    every = spec.progress_every
+    if every is None or now < state.anchor:
+        return 0
+    return counted_between(calendar, every.unit, state.anchor, now) // every.as_timedelta()

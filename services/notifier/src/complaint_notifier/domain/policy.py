@@ -1,0 +1,195 @@
+"""A policy's deadlines with every default filled in, and the loaders that build them."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from .calendar import BusinessCalendar
+from .conditions import Condition
+from .files import DataFileError, parse_file
+from .policy_file import (
+    ClockEntry,
+    DeadlinePolicyFile,
+    Defaults,
+    EscalationLevel,
+    ImmediateEntry,
+    Repeat,
+    Titles,
+)
+from .units import Duration
+
+DEADLINES_FILE = "deadlines.yaml"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """One deadline clock of a policy: when it runs, how long it allows, who hears of it."""
+
+    step: str
+    title: Titles
+    source: str
+    limit: Duration | None
+    calendar_id: str
+    starts_on: frozenset[str]
+    stops_on: frozenset[str]
+    cancels_on: frozenset[str]
+    pauses_on: frozenset[str]
+    resumes_on: frozenset[str]
+    applies_when: Condition
+    extend_over_holidays: bool
+    start_next_working_time: bool
+    reminder_at: float | None
+    notify: tuple[str, ...]
+    escalation: tuple[EscalationLevel, ...]
+    repeat: Repeat | None
+    progress_every: Duration | None
+    progress_notify: tuple[str, ...]
+
+    def limit_of_round(self, round_number: int) -> Duration | None:
+        if round_number > 1 and self.repeat is not None:
+            return self.repeat.interval
+        return self.limit
+
+    @property
+    def rounds(self) -> int:
+        return self.repeat.rounds if self.repeat is not None else 1
+
+
+@dataclass(frozen=True)
+class ImmediateSpec:
+    id: str
+    title: Titles
+    source: str
+    when: Condition
+    on: frozenset[str]
+    roles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    policy_id: str
+    clocks: tuple[ClockSpec, ...]
+    immediate: tuple[ImmediateSpec, ...]
+
+    def clock(self, step: str) -> ClockSpec:
+        for spec in self.clocks:
+            if spec.step == step:
+                return spec
+        raise KeyError(step)
+
+    def calendar_ids(self) -> set[str]:
+        return {spec.calendar_id for spec in self.clocks}
+
+    def roles(self) -> set[str]:
+        """Every recipient role the policy names."""
+        roles = {role for entry in self.immediate for role in entry.roles}
+        for spec in self.clocks:
+            roles.update(spec.notify, spec.progress_notify)
+            roles.update(role for level in spec.escalation for role in level.roles)
+        return roles
+
+    def conditions(self) -> list[Condition]:
+        return [spec.applies_when for spec in self.clocks] + [e.when for e in self.immediate]
+
+
+def resolve(policy_file: DeadlinePolicyFile) -> DeadlinePolicy:
+    """Fill each clock's gaps from the defaults; ValueError when a clock contradicts itself."""
+    defaults = policy_file.defaults
+    clocks = tuple(_clock(entry, defaults) for entry in policy_file.clocks)
+    for index, spec in enumerate(clocks):
+        _check_event_roles(spec, f"clocks.{index}")
+    return DeadlinePolicy(
+        policy_id=policy_file.policy_id,
+        clocks=clocks,
+        immediate=tuple(_immediate(entry) for entry in policy_file.immediate),
+    )
+
+
+def _check_event_roles(spec: ClockSpec, where: str) -> None:
+    """An event may start a clock or end it, not both: the outcome would depend on order."""
+    ends = {"stops_on": spec.stops_on, "cancels_on": spec.cancels_on}
+    for name, events in ends.items():
+        both = sorted(events & spec.starts_on)
+        if both:
+            raise ValueError(f"{where}.{name}: {both} also in starts_on")
+    both = sorted(spec.stops_on & spec.cancels_on)
+    if both:
+        raise ValueError(f"{where}.cancels_on: {both} also in stops_on")
+
+
+def _clock(entry: ClockEntry, defaults: Defaults) -> ClockSpec:
+    notify = entry.notify if entry.notify is not None else defaults.notify
+    reminder = defaults.reminder_at if entry.reminder_at is None else entry.reminder_at
+    return ClockSpec(
+        step=entry.step,
+        title=entry.title,
+        source=entry.source,
+        limit=None
+        if entry.limit is None or entry.unit is None
+        else Duration(entry.limit, entry.unit),
+        calendar_id=entry.calendar or defaults.calendar,
+        starts_on=frozenset(entry.starts_on),
+        stops_on=frozenset(entry.stops_on),
+        cancels_on=frozenset(_or(entry.cancels_on, defaults.cancels_on)),
+        pauses_on=frozenset(_or(entry.pauses_on, defaults.pauses_on)),
+        resumes_on=frozenset(_or(entry.resumes_on, defaults.resumes_on)),
+        applies_when=entry.applies_when,
+        extend_over_holidays=_option(entry, defaults, "extend_over_holidays"),
+        start_next_working_time=_option(entry, defaults, "start_next_working_time"),
+        reminder_at=reminder or None,
+        notify=tuple(notify),
+        escalation=tuple(_or(entry.escalation, defaults.escalation)),
+        repeat=entry.repeat,
+        progress_every=entry.progress_every,
+        progress_notify=tuple(_or(entry.progress_notify, notify)),
+    )
+
+
+def _or(value: list[T] | None, default: list[T]) -> list[T]:
+    return default if value is None else value
+
+
+def _option(entry: ClockEntry, defaults: Defaults, name: str) -> bool:
+    own = getattr(entry.options, name)
+    return bool(getattr(defaults.options, name) if own is None else own)
+
+
+def _immediate(entry: ImmediateEntry) -> ImmediateSpec:
+    return ImmediateSpec(
+        id=entry.id,
+        title=entry.title,
+        source=entry.source,
+        when=entry.when,
+        on=frozenset(entry.on),
+        roles=tuple(entry.roles),
+    )
+
+
+def load_deadline_policy(
+    path: Path, calendars: Mapping[str, BusinessCalendar] | None = None
+) -> DeadlinePolicy:
+    """One deadlines.yaml; with `calendars`, every calendar it names must be among them."""
+    path = Path(path)
+    try:
+        policy = resolve(parse_file(path, DeadlinePolicyFile))
+    except DataFileError:
+        raise
+    except ValueError as error:
+        raise DataFileError(path, [str(error)]) from error
+    if path.parent.name != policy.policy_id:
+        raise DataFileError(path, [f"policy_id: {policy.policy_id!r} differs from its folder"])
+    unknown = sorted(policy.calendar_ids() - set(calendars or ())) if calendars is not None else []
+    if unknown:
+        raise DataFileError(path, [f"calendar: unknown calendar ids {unknown}"])
+    return policy
+
+
+def load_deadline_policies(
+    policies_root: Path, calendars: Mapping[str, BusinessCalendar] | None = None
+) -> dict[str, DeadlinePolicy]:
+    """Every <policy-id>/deadlines.yaml under the root, by policy id."""
+    paths = sorted(Path(policies_root).glob(f"*/{DEADLINES_FILE}"))
+    policies = [load_deadline_policy(path, calendars) for path in paths]
+    return {policy.policy_id: policy for policy in policies}
