@@ -1,8 +1,9 @@
 """Notice texts in Chinese and English, from complaint_notifier/templates/<language>/<kind>.txt.
 
 A template's first line is the subject, the rest after one blank line the body; fields are
-`$name` (string.Template). The context holds no complainant data unless the recipient's role
-may see it, and none at all (free text scrubbed too) when the notice must be redacted.
+`$name` (string.Template). The context holds the complainant's name and contact only for a role
+that may see them (`sees_complainant`) and is not redacted; for everyone else the complainant's
+identifiers, e-mail addresses and phone numbers are scrubbed from the free text as well.
 """
 
 from dataclasses import dataclass
@@ -73,16 +74,20 @@ def notice_context(
         "send_at": _local(notice.send_at, zone),
         "recipient_name": addressed.recipient.name,
     }
-    if addressed.redact_complainant:
+    may_see = addressed.recipient.sees_complainant and not addressed.redact_complainant
+    if not may_see:
+        # Free text written by the complainant may name them: scrub it for everyone else.
         context = redact_context(context, Privacy.of(summary.complainant))
-        context["complainant"] = WITHHELD.get(language, WITHHELD["en"])
-    else:
-        context["complainant"] = _complainant_line(addressed, summary.complainant, language)
+    context["complainant"] = _complainant_line(addressed, summary.complainant, may_see, language)
     return context
 
 
-def _complainant_line(addressed: AddressedNotice, person: Complainant | None, language: str) -> str:
-    if person is None or person.anonymous or not addressed.recipient.sees_complainant:
+def _complainant_line(
+    addressed: AddressedNotice, person: Complainant | None, may_see: bool, language: str
+) -> str:
+    if addressed.redact_complainant:
+        return WITHHELD.get(language, WITHHELD["en"])
+    if person is None or person.anonymous or not may_see:
         return ""
     details = [value for value in (person.name, person.phone, person.email) if value]
     return COMPLAINANT.get(language, COMPLAINANT["en"]) + " ".join(details) if details else ""
