@@ -1,0 +1,17 @@
+"""Phone numbers in one format (E.164) wherever they can be read."""
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+
+def normalise_phone(raw: str, region: str) -> str:
+    """E.164 (`+8613800138000`) for a valid number, read with `region` when it has no country
+    code; anything else (service numbers like 12315, extensions, free text) is kept as given,
+    because a human can still use it and refusing the complaint would lose it."""
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except NumberParseException:
+        return raw
+    if parsed.extension or not phonenumbers.is_valid_number(parsed):
+        return raw
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)

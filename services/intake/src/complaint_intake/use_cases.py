@@ -1,0 +1,146 @@
+"""Intake's use cases, one function each; they see storage and Kafka only through Protocols."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from complaint_events import Envelope, FieldError, LifecycleEvent, new_event
+
+from .domain.normalise import complete
+from .domain.parsing import Incoming
+from .domain.records import (
+    PRODUCER,
+    Receipt,
+    Reservation,
+    fingerprint,
+    new_reservation,
+    receipt,
+    received_event,
+    submission_key,
+)
+from .domain.refusals import Reason, Refusal
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """What intake knows of a complaint it has published."""
+
+    complaint_id: str
+    complaint_number: str
+    received_event_id: str
+    source_system: str
+
+
+class Store(Protocol):
+    async def reserve(self, reservations: Sequence[Reservation]) -> set[str]:
+        """Insert the reservations whose key is new; the keys that were inserted."""
+
+    async def reservation(self, key: str) -> Reservation | None: ...
+
+    async def mark_published(self, reservations: Sequence[Reservation]) -> None: ...
+
+    async def complaint(self, ref: str) -> ComplaintRecord | None:
+        """A published complaint by its id or its number."""
+
+
+class Numbers(Protocol):
+    async def take(self, count: int, now: datetime) -> list[str]: ...
+
+
+class Publisher(Protocol):
+    async def publish(self, events: Sequence[Envelope[Any]]) -> None:
+        """Return only when the broker has every event; raise otherwise."""
+
+
+@dataclass(frozen=True)
+class Intake:
+    store: Store
+    numbers: Numbers
+    publisher: Publisher
+    clock: Callable[[], datetime]
+
+
+async def receive(intake: Intake, batch: Sequence[Incoming]) -> list[Receipt | Refusal]:
+    """Number, record and publish each new submission; answer a repeat with the original.
+
+    The reservation is stored before publishing and marked published after, so a crash in
+    between is finished by the next delivery or retry of the same submission, with the same ids.
+    """
+    firsts: dict[str, Incoming] = {}
+    for item in batch:
+        firsts.setdefault(submission_key(item.submission), item)
+    now = intake.clock()
+    numbers = await intake.numbers.take(len(firsts), now)
+    candidates = [
+        new_reservation(item, number, now)
+        for item, number in zip(firsts.values(), numbers, strict=True)
+    ]
+    inserted = await intake.store.reserve(candidates)
+    outcomes: dict[str, Receipt | Refusal] = {}
+    to_publish: list[tuple[Reservation, Incoming]] = []
+    for candidate in candidates:
+        if candidate.key in inserted:
+            outcomes[candidate.key] = receipt(candidate, duplicate=False)
+            to_publish.append((candidate, firsts[candidate.key]))
+        else:
+            outcome = await _known(intake, candidate, firsts[candidate.key], to_publish)
+            outcomes[candidate.key] = outcome
+    await _publish(intake, to_publish)
+    return [_answer(item, firsts, outcomes) for item in batch]
+
+
+async def _known(
+    intake: Intake,
+    candidate: Reservation,
+    item: Incoming,
+    to_publish: list[tuple[Reservation, Incoming]],
+) -> Receipt | Refusal:
+    existing = await intake.store.reservation(candidate.key)
+    if existing is None:  # the insert said it exists: only a purge in between explains this
+        raise LookupError(f"reservation {candidate.key} vanished")
+    if existing.fingerprint != candidate.fingerprint:
+        return _conflict(candidate.key)
+    if await intake.store.complaint(existing.complaint_id) is None:
+        to_publish.append((existing, item))  # reserved earlier but never published: finish it
+    return receipt(existing, duplicate=True)
+
+
+async def _publish(intake: Intake, to_publish: list[tuple[Reservation, Incoming]]) -> None:
+    if not to_publish:
+        return
+    events = [
+        received_event(reservation, complete(item.submission, received_at=reservation.received_at))
+        for reservation, item in to_publish
+    ]
+    await intake.publisher.publish(events)
+    await intake.store.mark_published([reservation for reservation, _ in to_publish])
+
+
+def _answer(
+    item: Incoming, firsts: dict[str, Incoming], outcomes: dict[str, Receipt | Refusal]
+) -> Receipt | Refusal:
+    key = submission_key(item.submission)
+    outcome = outcomes[key]
+    if firsts[key] is item or isinstance(outcome, Refusal):
+        return outcome
+    if fingerprint(item.submission) != fingerprint(firsts[key].submission):
+        return _conflict(key)
+    return Receipt(
+        outcome.complaint_id, outcome.complaint_number, outcome.received_event_id, duplicate=True
+    )
+
+
+def _conflict(key: str) -> Refusal:
+    message = "already used for a submission with different content"
+    error = FieldError(field="external_reference", message=message, type="duplicate_conflict")
+    return Refusal(Reason.DUPLICATE_CONFLICT, f"{key} is {message}", (error,))
+
+
+async def record_command(
+    intake: Intake, complaint: ComplaintRecord, command: LifecycleEvent
+) -> Envelope[Any]:
+    """Publish the lifecycle event a staff command records, for a complaint intake published."""
+    event = new_event(command, producer=PRODUCER, complaint_id=complaint.complaint_id)
+    await intake.publisher.publish([event])
+    return event

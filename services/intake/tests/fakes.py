@@ -1,0 +1,63 @@
+"""In-memory stand-ins for the store, the number allocator and the publisher (unit tests)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from complaint_events import Envelope
+from complaint_intake.domain.numbers import complaint_number
+from complaint_intake.domain.records import Reservation
+from complaint_intake.use_cases import ComplaintRecord
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.reservations: dict[str, Reservation] = {}
+        self.complaints: dict[str, ComplaintRecord] = {}
+        self.fail_mark_published = False
+
+    async def reserve(self, reservations: Sequence[Reservation]) -> set[str]:
+        inserted = set()
+        for reservation in reservations:
+            if reservation.key not in self.reservations:
+                self.reservations[reservation.key] = reservation
+                inserted.add(reservation.key)
+        return inserted
+
+    async def reservation(self, key: str) -> Reservation | None:
+        return self.reservations.get(key)
+
+    async def mark_published(self, reservations: Sequence[Reservation]) -> None:
+        if self.fail_mark_published:
+            raise ConnectionError("store down")
+        for r in reservations:
+            record = ComplaintRecord(
+                r.complaint_id, r.complaint_number, r.received_event_id, r.source_system
+            )
+            self.complaints.setdefault(r.complaint_id, record)
+            self.complaints.setdefault(r.complaint_number, record)
+
+    async def complaint(self, ref: str) -> ComplaintRecord | None:
+        return self.complaints.get(ref)
+
+
+class MemoryNumbers:
+    def __init__(self) -> None:
+        self.last: dict[Any, int] = {}
+
+    async def take(self, count: int, now: datetime) -> list[str]:
+        day = now.date()
+        start = self.last.get(day, 0) + 1
+        self.last[day] = start + count - 1
+        return [complaint_number(day, n) for n in range(start, start + count)]
+
+
+class MemoryPublisher:
+    def __init__(self) -> None:
+        self.events: list[Envelope[Any]] = []
+        self.down = False
+
+    async def publish(self, events: Sequence[Envelope[Any]]) -> None:
+        if self.down:
+            raise ConnectionError("broker down")
+        self.events.extend(events)
