@@ -1,6 +1,6 @@
 """Planning a complaint's clocks and notices from its classification and events."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -283,3 +283,18 @@ def test_transitions_come_out_in_time_order(policies: dict, calendars: dict) -> 
     times = [transition.at for transition in result.transitions]
     assert times == sorted(times)
     assert {t.kind for t in result.transitions} == {TransitionKind.STARTED, TransitionKind.MET}
+
+
+def test_ids_do_not_depend_on_the_zone_times_come_in(policies: dict, calendars: dict) -> None:
+    def events_in(zone) -> list:
+        return [
+            event("ComplaintReceived", MONDAY_9.astimezone(zone)),
+            event("ComplaintAssigned", MONDAY_9.astimezone(zone)),
+            event("ComplaintClassified", MONDAY_9.astimezone(zone)),
+        ]
+
+    classification = Classification("manufacturing-quality", "A", flags=frozenset({"media"}))
+    in_utc = plan(policies, calendars, classification, events_in(UTC))
+    in_shanghai = plan(policies, calendars, classification, events_in(MONDAY_9.tzinfo))
+    assert [n.notice_id for n in in_utc.notices] == [n.notice_id for n in in_shanghai.notices]
+    assert len(in_utc.notices) > 5

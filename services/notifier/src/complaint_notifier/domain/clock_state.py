@@ -7,7 +7,7 @@ running ──stop──► met | late          running ──pause──► pau
 
 import hashlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from .calendar import BusinessCalendar
@@ -87,8 +87,18 @@ Moved = tuple[ClockState, tuple[ClockTransition, ...]]
 
 
 def stable_id(*parts: object) -> str:
-    """sha256 of the parts joined by "|": the same facts always give the same id."""
-    return hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+    """sha256 of the parts joined by "|": the same facts always give the same id.
+
+    Datetimes are written as UTC ISO 8601, whatever zone they came in.
+    """
+    text = "|".join(_part(part) for part in parts)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _part(part: object) -> str:
+    if isinstance(part, datetime):
+        return part.astimezone(UTC).isoformat()
+    return str(part)
 
 
 def start(
@@ -102,6 +112,7 @@ def start(
     cycle: int = 1,
     round_number: int = 1,
 ) -> Moved:
+    at = at.astimezone(UTC)
     begin = clock_start(calendar, at, start_next_working_time=spec.start_next_working_time)
     limit = spec.limit_of_round(round_number)
     due = None
@@ -146,6 +157,7 @@ def stop(
     spec: ClockSpec, calendar: BusinessCalendar, state: ClockState, at: datetime, event_type: str
 ) -> Moved:
     """The step was done: met or late; a recurring clock goes on with its next round."""
+    at = at.astimezone(UTC)
     status = ClockStatus.MET if _in_time(state, at) else ClockStatus.LATE
     ended = replace(state, status=status, ended_at=at, ended_by=event_type)
     kind = TransitionKind.MET if status is ClockStatus.MET else TransitionKind.LATE
@@ -167,6 +179,7 @@ def stop(
 
 def pause(calendar: BusinessCalendar, state: ClockState, at: datetime, event_type: str) -> Moved:
     """Freeze the counted time left; a progress-only clock just stops reporting."""
+    at = at.astimezone(UTC)
     remaining = None
     if state.due_at is not None and state.limit is not None:
         remaining = counted_between(calendar, state.limit.unit, at, state.due_at)
@@ -178,6 +191,7 @@ def resume(
     spec: ClockSpec, calendar: BusinessCalendar, state: ClockState, at: datetime, event_type: str
 ) -> Moved:
     """Run again with the time that was left when paused (overdue stays overdue by as much)."""
+    at = at.astimezone(UTC)
     due = None
     if state.remaining is not None and state.limit is not None:
         due = shift(calendar, state.limit.unit, at, state.remaining)
@@ -188,6 +202,7 @@ def resume(
 
 
 def cancel(state: ClockState, at: datetime, event_type: str) -> Moved:
+    at = at.astimezone(UTC)
     cancelled = replace(state, status=ClockStatus.CANCELLED, ended_at=at, ended_by=event_type)
     return cancelled, (ClockTransition(TransitionKind.CANCELLED, at, event_type, cancelled),)
 

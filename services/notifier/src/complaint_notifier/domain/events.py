@@ -1,7 +1,7 @@
 """The little the clocks need to know about a complaint's events."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from complaint_events import CapaVerified, ClockPaused, ClockResumed, ComplaintReceived, Envelope
@@ -19,6 +19,8 @@ class ComplaintEvent:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError("event times must be timezone-aware")
+        # One representation per instant, so that ids built from times are stable.
+        object.__setattr__(self, "at", self.at.astimezone(UTC))
 
 
 def from_envelope(envelope: Envelope[Any]) -> ComplaintEvent:

@@ -43,7 +43,7 @@ def planned(
 ) -> PlannedNotice:
     parts = (state.complaint_id, state.step, state.cycle, state.round, kind.value, level)
     return PlannedNotice(
-        notice_id=stable_id(*parts, send_at.isoformat()),
+        notice_id=stable_id(*parts, send_at),
         complaint_id=state.complaint_id,
         policy_id=state.policy_id,
         step=state.step,

@@ -162,7 +162,7 @@ def _immediate_notice(
 ) -> PlannedNotice:
     kind = NoticeKind.IMMEDIATE
     return PlannedNotice(
-        notice_id=stable_id(complaint_id, spec.id, 1, 1, kind.value, 0, trigger.at.isoformat()),
+        notice_id=stable_id(complaint_id, spec.id, 1, 1, kind.value, 0, trigger.at),
         complaint_id=complaint_id,
         policy_id=policy.policy_id,
         step=spec.id,
