@@ -1,0 +1,30 @@
+"""The classifier's pure domain: policies as data, the rule engine, clusters, manual overrides.
+
+No I/O here except reading policy files in `loader`.
+"""
+
+from .clusters import ClusterKey, apply_counts, cluster_keys
+from .engine import classify
+from .loader import PolicyError, load_policies, load_policy, policy_from_bytes
+from .manual import ReclassificationError, may_replace, reclassify
+from .policy import Policy
+from .result import Acceptance, Classification, Evidence, MatchedRule
+
+__all__ = [
+    "Acceptance",
+    "Classification",
+    "ClusterKey",
+    "Evidence",
+    "MatchedRule",
+    "Policy",
+    "PolicyError",
+    "ReclassificationError",
+    "apply_counts",
+    "classify",
+    "cluster_keys",
+    "load_policies",
+    "load_policy",
+    "may_replace",
+    "policy_from_bytes",
+    "reclassify",
+]

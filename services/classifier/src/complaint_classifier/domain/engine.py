@@ -1,0 +1,130 @@
+"""`classify`: run a policy's rules over one submission and settle what they say."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .evaluate import Context, Outcome
+from .policy import Policy
+from .references import NEEDS_LEADER_REVIEW, NO_RULE_MATCHED
+from .result import Acceptance, Classification, MatchedRule
+from .spec import Rule
+
+MAX_RULE_EVIDENCE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Fired:
+    rule: Rule
+    matched: MatchedRule
+
+
+def classify(policy: Policy, submission: Mapping[str, Any]) -> Classification:
+    context = Context(submission, policy.keywords, policy.negation)
+    fired: list[Fired] = []
+    for rule in policy.rules:
+        outcome = rule.evaluate(context)
+        if outcome is not None:
+            fired.append(Fired(rule.spec, _matched(rule.spec, outcome)))
+            context.flags.update(rule.spec.then.flags)
+    return _decide(policy, fired, context.flags)
+
+
+def _matched(rule: Rule, outcome: Outcome) -> MatchedRule:
+    return MatchedRule(
+        rule_id=rule.id,
+        description=rule.description,
+        confidence=round(float(rule.confidence) * outcome.factor, 3),
+        evidence=outcome.evidence[:MAX_RULE_EVIDENCE],
+    )
+
+
+def _decide(policy: Policy, fired: Sequence[Fired], flags: set[str]) -> Classification:
+    defaults = policy.spec.defaults
+    rank = _severity_rank(policy, fired)
+    category_rule = _winner(fired, "category")
+    category = category_rule.then.category if category_rule else None
+    category = category or defaults.category
+    department_rule = _winner(fired, "department")
+    department = (
+        (department_rule.then.department if department_rule else None)
+        or policy.routing.get(category)
+        or defaults.department
+    )
+    unmatched = all(item.rule.context for item in fired)
+    flags = set(flags)
+    if unmatched:
+        flags.add(NO_RULE_MATCHED)
+    if _departments_involved(policy, fired) > 1 and policy.spec.multiple_departments_flag:
+        flags.add(policy.spec.multiple_departments_flag)
+    review = any(item.rule.then.needs_leader_review for item in fired)
+    settled, review = settle_flags(policy, flags, rank=rank, category=category, review=review)
+    return Classification(
+        policy_id=policy.id,
+        policy_version=policy.version,
+        severity=policy.levels[rank],
+        severity_rank=rank,
+        category=category,
+        department=department,
+        flags=settled,
+        acceptance=_acceptance(policy, fired, review),
+        matched_rules=tuple(item.matched for item in fired),
+        unmatched=unmatched,
+    )
+
+
+def _severity_rank(policy: Policy, fired: Sequence[Fired]) -> int:
+    """The worst severity named, except that a pin holds against lower-priority rules."""
+    setting = [item.rule for item in fired if item.rule.then.severity is not None]
+    setting.sort(key=lambda rule: -rule.priority)  # stable: file order within a priority
+    rank: int | None = None
+    for rule in setting:
+        level = policy.rank(rule.then.severity or "")
+        rank = level if rank is None else max(rank, level)
+        if rule.then.pin_severity:
+            break
+    return policy.rank(policy.spec.defaults.severity) if rank is None else rank
+
+
+def _winner(fired: Iterable[Fired], effect: str) -> Rule | None:
+    """Highest priority among the rules with this effect; the first listed on a tie."""
+    best: Rule | None = None
+    for item in fired:
+        if getattr(item.rule.then, effect) is not None and (
+            best is None or item.rule.priority > best.priority
+        ):
+            best = item.rule
+    return best
+
+
+def _departments_involved(policy: Policy, fired: Iterable[Fired]) -> int:
+    categories = {item.rule.then.category for item in fired if item.rule.then.category}
+    return len({policy.routing.get(category) for category in categories} - {None})
+
+
+def _acceptance(policy: Policy, fired: Sequence[Fired], review: bool) -> Acceptance:
+    rule = _winner(fired, "acceptance")
+    effect = rule.then.acceptance if rule else None
+    if effect is None:
+        return Acceptance(decision=policy.spec.acceptance.default.value, needs_leader_review=review)
+    return Acceptance(
+        decision=effect.decision.value,
+        ground=effect.ground,
+        transfer_to=effect.transfer_to,
+        needs_leader_review=review,
+    )
+
+
+def settle_flags(
+    policy: Policy, flags: set[str], *, rank: int, category: str, review: bool
+) -> tuple[tuple[str, ...], bool]:
+    """Leader review and derived flags, recomputed from the flags rules and clusters set."""
+    leader_flags = set(policy.spec.acceptance.leader_review_flags)
+    state = Context.of_result(set(flags) - policy.derived_flag_ids, rank, category)
+    for flag, condition in policy.derived:
+        if condition(state) is not None:
+            state.flags.add(flag)
+    review = review or bool(state.flags & leader_flags)
+    if review:
+        state.flags.add(NEEDS_LEADER_REVIEW)
+    return tuple(sorted(state.flags)), review
