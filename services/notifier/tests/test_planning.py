@@ -298,3 +298,21 @@ def test_ids_do_not_depend_on_the_zone_times_come_in(policies: dict, calendars: 
     in_shanghai = plan(policies, calendars, classification, events_in(MONDAY_9.tzinfo))
     assert [n.notice_id for n in in_utc.notices] == [n.notice_id for n in in_shanghai.notices]
     assert len(in_utc.notices) > 5
+
+
+def test_an_immediate_report_on_the_second_rejected_reply(policies: dict, calendars: dict) -> None:
+    telecom = Classification("telecom-network", "minor")
+    once = [
+        event("ComplaintReceived", MONDAY_9),
+        event("ReplyRejected", shanghai(2025, 3, 4, 9, 0)),
+    ]
+    twice = [*once, event("ReplyRejected", shanghai(2025, 3, 6, 9, 0))]
+
+    def reports(events: list) -> list:
+        result = plan(policies, calendars, telecom, events)
+        return [n for n in result.notices if n.step == "second_rejection"]
+
+    assert reports(once) == []
+    (report,) = reports(twice)
+    assert report.send_at == shanghai(2025, 3, 6, 9, 0)
+    assert report.roles == ("sales_manager", "complaint_desk")

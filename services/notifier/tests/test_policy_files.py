@@ -222,3 +222,10 @@ def test_calendars_must_exist(tmp_path: Path, calendars: dict[str, BusinessCalen
     text = GOOD.replace("calendar: cn-mainland", "calendar: atlantis")
     with pytest.raises(DataFileError, match="unknown calendar ids"):
         load_deadline_policy(write(tmp_path, text), calendars)
+
+
+def test_the_yaml_key_on_gets_a_clear_message(tmp_path: Path) -> None:
+    text = GOOD + "immediate:\n  - id: x\n    when: {}\n    on: [ReplySent]\n    roles: [a]\n"
+    with pytest.raises(DataFileError, match="write `fires_on`") as error:
+        load_deadline_policy(write(tmp_path, text))
+    assert "immediate.0" in str(error.value)

@@ -144,11 +144,15 @@ def immediate_notices(
     *,
     complaint_id: str,
 ) -> list[PlannedNotice]:
-    """Reports due at once because of the class or a flag, at the first event that decides it."""
+    """Reports due at once because of the class or a flag, at the event that decides it.
+
+    That is the first event of the entry's `fires_on` types, or the n-th with `occurrence: n`.
+    """
     notices = []
     for spec in policy.immediate:
-        trigger = next((event for event in events if event.event_type in spec.on), None)
-        if trigger is not None and spec.when.matches(classification):
+        triggers = [event for event in events if event.event_type in spec.fires_on]
+        if len(triggers) >= spec.occurrence and spec.when.matches(classification):
+            trigger = triggers[spec.occurrence - 1]
             notices.append(_immediate_notice(spec, policy, classification, trigger, complaint_id))
     return notices
 

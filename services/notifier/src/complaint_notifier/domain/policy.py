@@ -63,7 +63,8 @@ class ImmediateSpec:
     title: Titles
     source: str
     when: Condition
-    on: frozenset[str]
+    fires_on: frozenset[str]
+    occurrence: int
     roles: tuple[str, ...]
 
 
@@ -162,7 +163,8 @@ def _immediate(entry: ImmediateEntry) -> ImmediateSpec:
         title=entry.title,
         source=entry.source,
         when=entry.when,
-        on=frozenset(entry.on),
+        fires_on=frozenset(entry.fires_on),
+        occurrence=entry.occurrence,
         roles=tuple(entry.roles),
     )
 

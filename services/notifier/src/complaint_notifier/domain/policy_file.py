@@ -1,6 +1,6 @@
 """The file format of a policy's deadlines (deploy/policies/<id>/deadlines.yaml)."""
 
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, model_validator
 
@@ -108,10 +108,23 @@ class ImmediateEntry(DataFile):
     title: Titles = Titles()
     source: str = ""
     when: Condition
-    on: list[EventType] = Field(
+    fires_on: list[EventType] = Field(
         default_factory=lambda: ["ComplaintClassified", "ComplaintReclassified"], min_length=1
     )
+    occurrence: int = Field(
+        default=1,
+        ge=1,
+        le=100,
+        description="Sent at the n-th event of `fires_on` (e.g. a 2nd rejection).",
+    )
     roles: list[Name] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_yaml_boolean_key(cls, data: Any) -> Any:
+        if isinstance(data, dict) and True in data:
+            raise ValueError("YAML reads the key `on` as true: write `fires_on`")
+        return data
 
 
 class DeadlinePolicyFile(DataFile):
