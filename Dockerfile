@@ -78,15 +78,8 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HTTP_HOST=0.0.0.0 \
-    HTTP_PORT=8000 \
-    POLICIES_DIR=/app/deploy/policies \
-    CALENDARS_DIR=/app/deploy/calendars \
-    DIRECTORY_FILE=/app/deploy/directory.yaml
+    HTTP_PORT=8000
 WORKDIR /app
-# Presets and calendars ship in the image; Kubernetes mounts its ConfigMaps over these paths.
-COPY deploy/policies deploy/policies
-COPY deploy/calendars deploy/calendars
-COPY deploy/directory.yaml deploy/directory.yaml
 EXPOSE 8000
 # Ready = the service answers and its Kafka and MongoDB checks pass (urlopen raises on 503).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
@@ -97,13 +90,22 @@ COPY --from=build-intake /app/.venv /app/.venv
 USER 10001:10001
 ENTRYPOINT ["complaint-intake"]
 
+# The data files a service reads ship in its image; Kubernetes mounts ConfigMaps over them.
 FROM runtime AS classifier
 COPY --from=build-classifier /app/.venv /app/.venv
+COPY deploy/policies deploy/policies
+ENV POLICIES_DIR=/app/deploy/policies
 USER 10001:10001
 ENTRYPOINT ["complaint-classifier"]
 
 FROM runtime AS notifier
 COPY --from=build-notifier /app/.venv /app/.venv
+COPY deploy/policies deploy/policies
+COPY deploy/calendars deploy/calendars
+COPY deploy/directory.yaml deploy/directory.yaml
+ENV POLICIES_DIR=/app/deploy/policies \
+    CALENDARS_DIR=/app/deploy/calendars \
+    DIRECTORY_FILE=/app/deploy/directory.yaml
 USER 10001:10001
 ENTRYPOINT ["complaint-notifier"]
 

@@ -113,9 +113,11 @@ def test_the_entry_point_is_the_console_script_of_the_service(service: str) -> N
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_service_image_holds_only_its_own_built_environment(service: str) -> None:
-    target = STAGES[service]
-    sources = [(step.flags().get("from"), step.words()[0]) for step in target.of("COPY")]
-    assert sources == [(f"build-{service}", "/app/.venv")]
+    copies = [(step.flags().get("from"), step.words()[0]) for step in STAGES[service].of("COPY")]
+    built = [stage for stage, _ in copies if stage]
+    data = [source for stage, source in copies if not stage]
+    assert built == [f"build-{service}"] and copies[0] == (f"build-{service}", "/app/.venv")
+    assert all(source.startswith("deploy/") for source in data), "no sources, only data files"
     sync = [step.args for step in STAGES[f"build-{service}"].of("RUN")]
     package = f"--package complaint-{service}"
     assert all("--frozen --no-dev --no-editable" in run and package in run for run in sync)
