@@ -8,7 +8,7 @@ from complaint_events import Channel, ComplaintAssigned, ComplaintReceived, enco
 from complaint_intake.domain.parsing import Incoming, parse_submission
 from complaint_intake.domain.records import Receipt
 from complaint_intake.domain.refusals import Reason, Refusal
-from complaint_intake.use_cases import Intake, receive, record_command
+from complaint_intake.use_cases import Intake, lifecycle_event, receive, record_command
 
 from .fakes import MemoryNumbers, MemoryPublisher, MemoryStore
 from .samples import raw, submission
@@ -136,8 +136,7 @@ async def test_a_command_is_published_for_the_complaint() -> None:
     receipt = await only(intake, incoming())
     complaint = await intake.store.complaint(receipt.complaint_number)
     assert complaint is not None and complaint.complaint_id == receipt.complaint_id
-    event = await record_command(
-        intake, complaint, ComplaintAssigned(actor="qa-1", department="QA")
-    )
+    event = lifecycle_event(complaint, ComplaintAssigned(actor="qa-1", department="QA"))
+    await record_command(intake, event)
     assert event.complaint_id == receipt.complaint_id
     assert published(intake).events[-1] is event

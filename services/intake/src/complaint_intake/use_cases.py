@@ -137,10 +137,10 @@ def _conflict(key: str) -> Refusal:
     return Refusal(Reason.DUPLICATE_CONFLICT, f"{key} is {message}", (error,))
 
 
-async def record_command(
-    intake: Intake, complaint: ComplaintRecord, command: LifecycleEvent
-) -> Envelope[Any]:
-    """Publish the lifecycle event a staff command records, for a complaint intake published."""
-    event = new_event(command, producer=PRODUCER, complaint_id=complaint.complaint_id)
+def lifecycle_event(complaint: ComplaintRecord, command: LifecycleEvent) -> Envelope[Any]:
+    """The event a staff command records; built once, so a retried publish reuses its id."""
+    return new_event(command, producer=PRODUCER, complaint_id=complaint.complaint_id)
+
+
+async def record_command(intake: Intake, event: Envelope[Any]) -> None:
     await intake.publisher.publish([event])
-    return event

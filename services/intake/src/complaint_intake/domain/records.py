@@ -58,6 +58,9 @@ def fingerprint(submission: ComplaintSubmitted) -> str:
 
 
 def new_reservation(incoming: Incoming, complaint_number: str, now: datetime) -> Reservation:
+    """Fresh ids; times cut to milliseconds, the precision the store keeps them in, so the
+    event rebuilt from a stored reservation is the same to the byte."""
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)
     event_id = new_event_id()
     return Reservation(
         key=submission_key(incoming.submission),

@@ -7,7 +7,7 @@ from complaint_events import DecodeError, FieldError, ReasonCode
 
 
 class Reason(StrEnum):
-    """Reason codes: the shared ones, plus two only intake gives."""
+    """Reason codes: the shared ones, plus those only intake gives."""
 
     NOT_UTF8 = ReasonCode.NOT_UTF8.value
     NOT_JSON = ReasonCode.NOT_JSON.value
@@ -16,6 +16,7 @@ class Reason(StrEnum):
     VALIDATION_FAILED = ReasonCode.VALIDATION_FAILED.value
     TOO_LARGE = "too_large"
     DUPLICATE_CONFLICT = "duplicate_conflict"
+    PROCESSING_FAILED = "processing_failed"  # an unexpected error, isolated to one message
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Intake's adapters: MongoDB storage and number claims, Kafka publishing."""

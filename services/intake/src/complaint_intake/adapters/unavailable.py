@@ -1,0 +1,49 @@
+"""Failures that mean "a dependency is unavailable, try again", in the runtime's terms.
+
+The runtime's retry policy retries `ConnectionError`s, so both are one.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiokafka.errors import KafkaError
+from pymongo.errors import OperationFailure
+
+# FerretDB on SQLite answers a write that meets another one's lock with this, not a retry label.
+_BUSY_MARKERS = ("SQLITE_BUSY", "database is locked")
+_TRANSIENT_LABELS = ("RetryableWriteError", "TransientTransactionError")
+
+
+class StoreUnavailable(ConnectionError):
+    """MongoDB refused a write for now (a lock, a failover)."""
+
+
+class BrokerUnavailable(ConnectionError):
+    """Kafka did not take a message for now."""
+
+
+def is_busy(error: OperationFailure) -> bool:
+    text = str(error.details) if error.details else str(error)
+    return any(marker in text for marker in _BUSY_MARKERS) or any(
+        error.has_error_label(label) for label in _TRANSIENT_LABELS
+    )
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationFailure as error:
+        if is_busy(error):
+            raise StoreUnavailable(type(error).__name__) from error
+        raise
+
+
+@contextmanager
+def broker_errors() -> Iterator[None]:
+    try:
+        yield
+    except KafkaError as error:
+        if error.retriable:
+            raise BrokerUnavailable(type(error).__name__) from error
+        raise

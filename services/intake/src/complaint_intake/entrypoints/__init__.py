@@ -1,0 +1,1 @@
+"""Intake's ways in: the REST API and the subscriber of the submitted topic."""

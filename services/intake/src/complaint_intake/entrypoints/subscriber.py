@@ -1,0 +1,112 @@
+"""The subscriber of the submitted topic: batches in, complaints or dead letters out.
+
+The offsets of a batch are committed (NACK_ON_ERROR: when the handler returns) only after
+every message in it was published as `ComplaintReceived` or dead-lettered.
+"""
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.middlewares import AckPolicy
+
+from complaint_events import SUBMITTED
+from complaint_runtime import DeadLetters, group_id, topic, until_done
+
+from ..domain.parsing import Incoming, parse_submission
+from ..domain.records import Receipt
+from ..domain.refusals import Reason, Refusal
+from ..use_cases import Intake, receive
+from .deps import Wiring
+
+SERVICE = "intake"
+log = logging.getLogger("complaints.intake.subscriber")
+Record = Any  # aiokafka's ConsumerRecord (aiokafka ships no type information)
+T = TypeVar("T")
+
+
+def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
+    settings = wiring.settings
+
+    @broker.subscriber(
+        topic(settings, SUBMITTED),
+        group_id=group_id(settings, SERVICE),
+        batch=True,
+        max_records=settings.kafka_batch_size,
+        batch_timeout_ms=settings.kafka_batch_wait_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+    )
+    async def on_submitted(message: KafkaMessage) -> None:
+        raw = message.raw_message
+        await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
+
+
+async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
+    settings, metrics = wiring.settings, wiring.metrics
+    parsed = [
+        parse_submission(
+            record.value or b"",
+            list(record.headers or ()),
+            default_channel=settings.kafka_default_channel,
+            max_bytes=settings.max_body_bytes,
+            phone_region=settings.phone_region,
+        )
+        for record in records
+    ]
+    accepted = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Incoming)]
+    refused = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Refusal)]
+    intake = await _until_done("start", lambda: _ready(wiring))
+    results = await _received(intake, [incoming for _, incoming in accepted])
+    for (record, _), result in zip(accepted, results, strict=True):
+        if isinstance(result, Refusal):
+            refused.append((record, result))
+        else:
+            (metrics.duplicates if result.duplicate else metrics.received).labels("kafka").inc()
+    metrics.batch_size.labels("kafka").observe(len(records))
+    limit = settings.max_body_bytes
+    await asyncio.gather(
+        *(
+            dead.send(_bounded(record, limit), refusal.as_decode_error())
+            for record, refusal in refused
+        )
+    )
+    for _, refusal in refused:
+        metrics.rejected.labels("kafka", refusal.reason.value).inc()
+
+
+async def _ready(wiring: Wiring) -> Intake:
+    intake, _ = wiring.ready()
+    return intake
+
+
+async def _received(intake: Intake, items: list[Incoming]) -> list[Receipt | Refusal]:
+    """Retried while a dependency is down; an unexpected error is narrowed to the message
+    causing it, which is dead-lettered, so one bad message cannot stall its partition."""
+    if not items:
+        return []
+    try:
+        return await _until_done("receive submissions", lambda: receive(intake, items))
+    except Exception as error:
+        if len(items) == 1:
+            log.error("submission failed unexpectedly", extra={"error": type(error).__name__})
+            return [Refusal(Reason.PROCESSING_FAILED, f"intake failed: {type(error).__name__}")]
+        return [result for item in items for result in await _received(intake, [item])]
+
+
+async def _until_done(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async for attempt in until_done(what):
+        with attempt:
+            return await call()
+    raise AssertionError("until_done never stops retrying")
+
+
+def _bounded(record: Record, limit: int) -> Record:
+    """A dead letter carries the original bytes, cut at the size limit so it still fits."""
+    if record.value is None or len(record.value) <= limit:
+        return record
+    return dataclasses.replace(record, value=record.value[:limit])

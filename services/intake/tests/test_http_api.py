@@ -1,0 +1,139 @@
+"""The REST API end to end in one process, with in-memory adapters."""
+
+import json
+
+import pytest
+
+from .inprocess import CRM_ONLY, READER, WRITER, Fakes, make_app, running
+from .samples import raw, submission
+
+pytestmark = pytest.mark.unit
+JSON = {"content-type": "application/json"}
+
+
+def as_writer(**extra: str) -> dict[str, str]:
+    return {**JSON, "X-API-Key": WRITER, **extra}
+
+
+async def test_a_submission_is_accepted_numbered_and_repeated_idempotently() -> None:
+    fakes = Fakes()
+    async with running(make_app(fakes)) as client:
+        first = await client.post("/v1/complaints", content=raw(submission()), headers=as_writer())
+        again = await client.post("/v1/complaints", content=raw(submission()), headers=as_writer())
+    assert first.status_code == 202, first.text
+    assert again.status_code == 200
+    body = first.json()
+    assert body["status"] == "received" and again.json()["status"] == "duplicate"
+    assert again.json()["complaint_id"] == body["complaint_id"]
+    assert body["complaint_number"].startswith("TS-")
+    assert first.headers["location"] == f"/v1/complaints/{body['complaint_id']}"
+    assert len(fakes.publisher.events) == 1
+
+
+async def test_bad_bodies_get_a_4xx_naming_each_field() -> None:
+    bad = submission(channel="pigeon", complainant={"email": "x"})
+    async with running(make_app(Fakes(), max_body_bytes=2048)) as client:
+        invalid = await client.post("/v1/complaints", content=raw(bad), headers=as_writer())
+        not_json = await client.post("/v1/complaints", content=b"{", headers=as_writer())
+        not_utf8 = await client.post("/v1/complaints", content=b'{"a":"\xff"}', headers=as_writer())
+        too_big = await client.post("/v1/complaints", content=b" " * 4096, headers=as_writer())
+        wrong_type = await client.post(
+            "/v1/complaints", content=b"a=b", headers=as_writer(**{"content-type": "text/plain"})
+        )
+    assert invalid.status_code == 422
+    assert {e["field"] for e in invalid.json()["field_errors"]} == {"channel", "complainant.email"}
+    assert (not_json.status_code, not_json.json()["reason_codes"]) == (400, ["not_json"])
+    assert (not_utf8.status_code, not_utf8.json()["reason_codes"]) == (400, ["not_utf8"])
+    assert (too_big.status_code, too_big.json()["reason_codes"]) == (413, ["too_large"])
+    assert wrong_type.status_code == 415
+
+
+async def test_keys_scopes_and_source_binding() -> None:
+    async with running(make_app(Fakes())) as client:
+        anonymous = await client.post("/v1/complaints", content=raw(submission()), headers=JSON)
+        reader = await client.post(
+            "/v1/complaints", content=raw(submission()), headers={**JSON, "X-API-Key": READER}
+        )
+        other_source = await client.post(
+            "/v1/complaints", content=raw(submission()), headers={**JSON, "X-API-Key": CRM_ONLY}
+        )
+        own_source = await client.post(
+            "/v1/complaints",
+            content=raw(submission(source_system="crm")),
+            headers={**JSON, "X-API-Key": CRM_ONLY},
+        )
+    assert [anonymous.status_code, reader.status_code, other_source.status_code] == [401, 403, 403]
+    assert own_source.status_code == 202
+
+
+async def test_a_key_over_its_rate_limit_gets_429() -> None:
+    async with running(make_app(Fakes(), rate="2/minute")) as client:
+        codes = [
+            (await client.get("/v1/complaints/TS-20240501-000001", headers=as_writer())).status_code
+            for _ in range(3)
+        ]
+    assert codes == [404, 404, 429]
+
+
+async def test_commands_need_a_known_complaint_by_id_or_number() -> None:
+    fakes = Fakes()
+    command = json.dumps({"actor": "qa-1", "department": "QA"})
+    async with running(make_app(fakes)) as client:
+        received = (
+            await client.post("/v1/complaints", content=raw(submission()), headers=as_writer())
+        ).json()
+        by_number = await client.post(
+            f"/v1/complaints/{received['complaint_number']}/assign",
+            content=command,
+            headers=as_writer(),
+        )
+        by_id = await client.post(
+            f"/v1/complaints/{received['complaint_id']}/acknowledge",
+            content=b'{"actor": "qa-1"}',
+            headers=as_writer(),
+        )
+        unknown = await client.post(
+            "/v1/complaints/TS-20990101-000001/assign", content=command, headers=as_writer()
+        )
+        invalid = await client.post(
+            f"/v1/complaints/{received['complaint_id']}/assign",
+            content=b'{"actor": "qa-1"}',
+            headers=as_writer(),
+        )
+        status = await client.get(
+            f"/v1/complaints/{received['complaint_number']}", headers={"X-API-Key": READER}
+        )
+    assert by_number.status_code == 202 and by_id.status_code == 202
+    assert by_number.json()["event_type"] == "ComplaintAssigned"
+    assert unknown.status_code == 404
+    assert invalid.status_code == 422
+    assert [e["field"] for e in invalid.json()["field_errors"]] == ["department"]
+    assert status.json()["complaint_id"] == received["complaint_id"]
+    types = [event.event_type for event in fakes.publisher.events]
+    assert types == ["ComplaintReceived", "ComplaintAssigned", "ComplaintAcknowledged"]
+    assert {event.complaint_id for event in fakes.publisher.events} == {received["complaint_id"]}
+
+
+async def test_an_unavailable_dependency_is_a_503_with_retry_after_and_nothing_is_lost() -> None:
+    fakes = Fakes()
+    fakes.publisher.down = True
+    async with running(make_app(fakes)) as client:
+        down = await client.post("/v1/complaints", content=raw(submission()), headers=as_writer())
+        fakes.publisher.down = False
+        retried = await client.post(
+            "/v1/complaints", content=raw(submission()), headers=as_writer()
+        )
+    assert down.status_code == 503
+    assert down.headers["retry-after"]
+    assert retried.status_code == 200  # the reservation was made; the retry finished it
+    [event] = fakes.publisher.events
+    assert event.event_id == retried.json()["received_event_id"]
+
+
+async def test_openapi_documents_the_request_bodies() -> None:
+    async with running(make_app(Fakes())) as client:
+        document = (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    assert "ComplaintSubmission" in schemas and "ComplaintAssigned" in schemas
+    assert "channel" not in schemas["ComplaintSubmission"].get("required", [])
+    assert "/v1/complaints/{ref}/set_legal_hold" in document["paths"]
