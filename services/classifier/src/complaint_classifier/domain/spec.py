@@ -6,13 +6,25 @@ Cross references (a rule naming an undeclared category, say) are checked in `ref
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 from .conditions import Condition, Strict, Term
 
 Id = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
 LevelId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
-LocalText = StrictStr | dict[StrictStr, StrictStr]
+# A title in several languages ({zh: ..., en: ...}); a plain string stands for one text.
+LocalText = Annotated[
+    dict[StrictStr, StrictStr],
+    BeforeValidator(lambda value: {"text": value} if isinstance(value, str) else value),
+]
 Confidence = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1)]
 
 
