@@ -244,7 +244,7 @@ def test_the_config_map_file_is_rendered_from_the_current_data() -> None:
 
 
 def image_env(service: str) -> dict[str, str]:
-    env = {}
+    env: dict[str, str] = {}
     for stage in chain(STAGES, service):
         for step in stage.of("ENV"):
             env |= dict(word.split("=", 1) for word in shlex.split(step.args))

@@ -66,7 +66,11 @@ class Metric:
 
 def _literal_strings(node: ast.AST | None) -> tuple[str, ...]:
     if isinstance(node, ast.List | ast.Tuple):
-        return tuple(item.value for item in node.elts if isinstance(item, ast.Constant))
+        return tuple(
+            item.value
+            for item in node.elts
+            if isinstance(item, ast.Constant) and isinstance(item.value, str)
+        )
     return ()
 
 
