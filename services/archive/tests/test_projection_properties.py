@@ -1,0 +1,45 @@
+"""Order independence and idempotence of the projection, over generated deliveries."""
+
+from functools import reduce
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from complaint_archive.domain import apply, fold
+
+from .builders import SIDE_EVENTS, full_story, purge
+
+pytestmark = pytest.mark.unit
+HOLDS = {"hold", "release"}
+
+
+@st.composite
+def deliveries(draw: st.DrawFn):
+    """Some of a complaint's events, in any order, some of them more than once."""
+    story = full_story()
+    extras = draw(st.lists(st.sampled_from([*SIDE_EVENTS, "purge"]), max_size=4))
+    if "purge" in extras:
+        # A hold arriving after the purge it predates is the one case a purge cannot undo.
+        extras = [name for name in extras if name not in HOLDS]
+    for name in extras:
+        minutes = draw(st.integers(min_value=0, max_value=3000))
+        if name == "purge":
+            purge(story, minutes)
+        else:
+            story.at(minutes, SIDE_EVENTS[name])
+    return draw(st.lists(st.sampled_from(story.events), min_size=1, max_size=40))
+
+
+@settings(max_examples=150, deadline=None)
+@given(deliveries())
+def test_any_delivery_gives_the_sorted_fold_of_the_events_it_carried(delivered):
+    unique = list({event.event_id: event for event in delivered}.values())
+    assert reduce(apply, delivered, None) == fold(unique)
+
+
+@settings(max_examples=50, deadline=None)
+@given(deliveries())
+def test_delivering_everything_again_changes_nothing(delivered):
+    document = reduce(apply, delivered, None)
+    assert reduce(apply, delivered, document) == document
