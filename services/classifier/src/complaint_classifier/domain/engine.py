@@ -55,8 +55,9 @@ def _decide(policy: Policy, fired: Sequence[Fired], flags: set[str]) -> Classifi
     flags = set(flags)
     if unmatched:
         flags.add(NO_RULE_MATCHED)
-    if _departments_involved(policy, fired) > 1 and policy.spec.multiple_departments_flag:
-        flags.add(policy.spec.multiple_departments_flag)
+    several = policy.spec.multiple_departments
+    if several is not None and _departments_involved(policy, fired) >= several.at_least:
+        flags.add(several.flag)
     review = any(item.rule.then.needs_leader_review for item in fired)
     settled, review = settle_flags(policy, flags, rank=rank, category=category, review=review)
     return Classification(

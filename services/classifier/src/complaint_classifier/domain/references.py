@@ -94,7 +94,9 @@ def _declarations(spec: PolicySpec, names: _Names) -> Iterator[Problem]:
         yield from names.check(f"categories[{index}].department", "department", category.department)
     flags = spec.acceptance.leader_review_flags
     yield from names.check_all("acceptance.leader_review_flags", "flag", flags)
-    yield from names.check("multiple_departments_flag", "flag", spec.multiple_departments_flag)
+    if spec.multiple_departments is not None:
+        flag = spec.multiple_departments.flag
+        yield from names.check("multiple_departments.flag", "flag", flag)
     yield from _known_paths("acceptance.never_refuse_on", spec.acceptance.never_refuse_on)
     yield from _known_paths("text_fields", spec.text_fields)
 

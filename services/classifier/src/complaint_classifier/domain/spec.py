@@ -148,6 +148,13 @@ class Cluster(Named):
     then: ClusterEffects
 
 
+class MultipleDepartments(Strict):
+    """A flag for a complaint whose matched categories route to several departments."""
+
+    flag: Id
+    at_least: StrictInt = Field(default=2, ge=2)
+
+
 class DerivedFlag(Strict):
     flag: Id
     when: Condition
@@ -165,7 +172,7 @@ class PolicySpec(Strict):
     flags: list[Listed] = Field(default_factory=list)
     acceptance: AcceptanceSettings = Field(default_factory=AcceptanceSettings)
     defaults: Defaults
-    multiple_departments_flag: Id | None = None
+    multiple_departments: MultipleDepartments | None = None
     weak_evidence_factor: Confidence = 0.6
     negation: NegationSettings
     rules: list[Rule] = Field(min_length=1)
