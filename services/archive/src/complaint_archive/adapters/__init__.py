@@ -1,0 +1,1 @@
+"""The archive's outside world: MongoDB (event log, documents, GridFS), Kafka, policy files."""

@@ -1,0 +1,152 @@
+"""MongoDB reads of the archive: one complaint, searches and the counts reports are made of.
+
+Reports only match, unwind, group on keys and count (`$sum: 1`), the subset every server
+implements alike; FerretDB, for one, sums fields as 0. The arithmetic is in `domain.reports`.
+"""
+
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ..domain import PURGED, Document, Position, SearchFilters
+from .indexes import NEWEST, TEXT_FIELDS, Capabilities
+
+Query = dict[str, Any]
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+SUMMARY_FIELDS = {
+    name: 1
+    for name in (
+        "complaint_id",
+        "number",
+        "status",
+        "received_at",
+        "policy_id",
+        "severity",
+        "category",
+        "department",
+        "open_due_at",
+        "retain_until",
+        "sort_at",
+        "record.product.name",
+        "record.product.batch",
+        "record.title",
+    )
+}
+
+
+def search_query(
+    filters: SearchFilters, *, now: datetime, after: Position | None, text_index: bool
+) -> Query:
+    clauses: list[Query] = [
+        {name: {"$in": list(values)}}
+        for name, values in (
+            ("status", filters.status),
+            ("severity", filters.severity),
+            ("category", filters.category),
+            ("department", filters.department),
+            ("policy_id", filters.policy_id),
+        )
+        if values
+    ]
+    if not filters.status:
+        clauses.append({"status": {"$ne": PURGED}})
+    clauses.extend(_received(filters.received_from, filters.received_to))
+    if filters.product:
+        clauses.append({"record.product.name": filters.product})
+    if filters.batch:
+        clauses.append({"record.product.batch": filters.batch})
+    if filters.overdue is not None:
+        clauses.append(_overdue(filters.overdue, now))
+    if filters.text:
+        clauses.append(_text(filters.text, text_index))
+    if after is not None:
+        clauses.append(_after(after))
+    return {"$and": clauses} if clauses else {}
+
+
+def _received(start: datetime | None, end: datetime | None) -> list[Query]:
+    bounds = {op: moment for op, moment in (("$gte", start), ("$lt", end)) if moment}
+    return [{"received_at": bounds}] if bounds else []
+
+
+def _overdue(overdue: bool, now: datetime) -> Query:
+    if overdue:
+        return {"open_due_at": {"$lte": now}}
+    return {"$or": [{"open_due_at": None}, {"open_due_at": {"$gt": now}}]}
+
+
+def _text(text: str, text_index: bool) -> Query:
+    """A text index splits words on spaces, which Chinese does not have: CJK text (and any
+    text on a server without text indexes) is matched as a case-insensitive substring."""
+    if text_index and not CJK.search(text):
+        return {"$text": {"$search": text}}
+    pattern = {"$regex": re.escape(text), "$options": "i"}
+    return {"$or": [{field: pattern} for field in TEXT_FIELDS]}
+
+
+def _after(position: Position) -> Query:
+    return {
+        "$or": [
+            {"sort_at": {"$lt": position.sort_at}},
+            {"sort_at": position.sort_at, "_id": {"$lt": position.complaint_id}},
+        ]
+    }
+
+
+def period(
+    months: tuple[str, str] | None, policy_id: str | None, extra: Query | None = None
+) -> Query:
+    """Complaints received in the months (inclusive, "YYYY-MM") of one policy or all."""
+    query: Query = {"status": {"$ne": PURGED}}
+    if months:
+        query["received_month"] = {"$gte": months[0], "$lte": months[1]}
+    if policy_id:
+        query["policy_id"] = policy_id
+    return {**query, **(extra or {})}
+
+
+class ArchiveQueries:
+    def __init__(self, database: AsyncDatabase[Any], capabilities: Capabilities) -> None:
+        self.complaints = database["complaints"]
+        self.capabilities = capabilities
+
+    async def by_id(self, complaint_id: str) -> Document | None:
+        return await self.complaints.find_one({"_id": complaint_id})
+
+    async def by_number(self, number: str) -> Document | None:
+        return await self.complaints.find_one({"number": number})
+
+    async def search(
+        self, filters: SearchFilters, *, now: datetime, after: Position | None, limit: int
+    ) -> list[Document]:
+        query = search_query(filters, now=now, after=after, text_index=self.capabilities.text)
+        found = self.complaints.find(query, SUMMARY_FIELDS, sort=NEWEST, limit=limit)
+        return [document async for document in found]
+
+    async def counts(
+        self, match: Query, keys: dict[str, str], unwind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """How many documents (or unwound array items) share each combination of keys."""
+        pipeline: list[Query] = [{"$match": match}]
+        if unwind:
+            pipeline.append({"$project": {unwind: 1}})
+            pipeline.append({"$unwind": f"${unwind}"})
+        else:
+            pipeline.append({"$project": {field.lstrip("$"): 1 for field in keys.values()}})
+        pipeline.append({"$group": {"_id": keys, "n": {"$sum": 1}}})
+        cursor = await self.complaints.aggregate(pipeline)
+        return [{"key": row["_id"], "n": row["n"]} async for row in cursor]
+
+    async def received_in(
+        self, start: datetime, end: datetime, policy_id: str | None, limit: int
+    ) -> AsyncIterator[Document]:
+        query: Query = {"received_at": {"$gte": start, "$lt": end}, "status": {"$ne": PURGED}}
+        if policy_id:
+            query["policy_id"] = policy_id
+        projection = {"timeline": 0, "notices": 0, "classification": 0, "deadlines": 0}
+        found = self.complaints.find(query, projection, sort=[("received_at", 1)], limit=limit)
+        async for document in found:
+            yield document

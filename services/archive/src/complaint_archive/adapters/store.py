@@ -1,0 +1,126 @@
+"""MongoDB writes of the archive: the event log and the complaint documents.
+
+One consumer owns a complaint (its events share a partition number on every topic and the
+subscriber uses the range assignor), so documents have a single writer and need no
+transactions or compare-and-set, which the test server (FerretDB) does not make atomic.
+"""
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pymongo import ASCENDING, ReplaceOne
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from complaint_events import Envelope, envelope_type, payload_type
+
+from ..domain import Document, at_millis, event_key
+from .indexes import Capabilities
+
+DUPLICATE_KEY = 11000
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """An event and where it was read (None for events the archive made itself)."""
+
+    envelope: Envelope[Any]
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    record: Any = field(default=None, repr=False, compare=False)  # the consumed Kafka record
+
+
+def log_entry(item: Delivered, archived_at: datetime) -> Document:
+    """The event log's form of an event: the envelope as JSON, and what rebuilds sort by."""
+    event = item.envelope
+    return {
+        "_id": event.event_id,
+        "complaint_id": event.complaint_id,
+        "event_type": event.event_type,
+        "occurred_at": at_millis(event.occurred_at),
+        "key": event_key(event.occurred_at, event.event_id),
+        "source": {"topic": item.topic, "partition": item.partition, "offset": item.offset},
+        "archived_at": at_millis(archived_at),
+        "envelope": event.model_dump(mode="json"),
+    }
+
+
+def envelope_of(entry: Document) -> Envelope[Any]:
+    model = envelope_type(payload_type(entry["event_type"]))
+    return model.model_validate(entry["envelope"])
+
+
+class ArchiveStore:
+    def __init__(self, database: AsyncDatabase[Any], capabilities: Capabilities) -> None:
+        self.events = database["events"]
+        self.complaints = database["complaints"]
+        self.capabilities = capabilities
+
+    async def append(self, entries: Sequence[Document]) -> set[str]:
+        """Insert into the log; returns the ids that were new (the others were archived before)."""
+        if not entries:
+            return set()
+        ids = {entry["_id"] for entry in entries}
+        try:
+            await self.events.insert_many(list(entries), ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item["code"] != DUPLICATE_KEY for item in errors):
+                raise
+            return ids - {entries[item["index"]]["_id"] for item in errors}
+        return ids
+
+    async def documents(self, complaint_ids: Iterable[str]) -> dict[str, Document]:
+        wanted = sorted(set(complaint_ids))
+        if not wanted:
+            return {}
+        found = self.complaints.find({"_id": {"$in": wanted}})
+        return {document["_id"]: document async for document in found}
+
+    async def save(self, documents: Iterable[Document]) -> None:
+        writes = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in documents]
+        if writes:
+            await self.complaints.bulk_write(writes, ordered=False)
+
+    async def forget_events(self, complaint_id: str, *, keep: str, now: datetime) -> None:
+        """Remove a purged complaint's events but the purge itself: marked for the TTL index
+        where the server has one, deleted here where it has not."""
+        others = {"complaint_id": complaint_id, "_id": {"$ne": keep}}
+        if self.capabilities.ttl:
+            await self.events.update_many(others, {"$set": {"expire_at": now}})
+        else:
+            await self.events.delete_many(others)
+
+    async def count_events(self, complaint_id: str) -> int:
+        return await self.events.count_documents({"complaint_id": complaint_id})
+
+    async def log_by_complaint(self) -> AsyncIterator[Document]:
+        """The whole log, one complaint after another, each in its events' order."""
+        query = {"complaint_id": {"$ne": None}, "expire_at": None}
+        order = [("complaint_id", ASCENDING), ("key", ASCENDING)]
+        async for entry in self.events.find(query, sort=order, batch_size=2_000):
+            yield entry
+
+    async def complaint_ids(self) -> set[str]:
+        return {doc["_id"] async for doc in self.complaints.find({}, {"_id": 1})}
+
+    async def remove_documents(self, complaint_ids: Iterable[str]) -> None:
+        wanted = sorted(set(complaint_ids))
+        if wanted:
+            await self.complaints.delete_many({"_id": {"$in": wanted}})
+
+    async def expired(self, now: datetime, limit: int) -> list[Document]:
+        """Ended complaints past their retain-until date and not under legal hold."""
+        query = {"retain_until": {"$lte": now}, "legal_hold.active": False}
+        projection = {"timeline": 0, "record": 0}
+        found = self.complaints.find(query, projection, sort=[("retain_until", 1)], limit=limit)
+        return [document async for document in found]
+
+    async def document_count(self) -> int:
+        return await self.complaints.estimated_document_count()
+
+    async def ping(self) -> None:
+        await self.complaints.database.command("ping")

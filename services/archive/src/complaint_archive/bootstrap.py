@@ -1,0 +1,64 @@
+"""Building the archive's dependencies: used by the service and by its commands alike."""
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
+
+from complaint_runtime import for_a_while, make_broker, mongo_client
+
+from .adapters.files import AttachmentFiles
+from .adapters.indexes import prepare
+from .adapters.policies import load_retention
+from .adapters.queries import ArchiveQueries
+from .adapters.store import ArchiveStore
+from .domain import RetentionPolicies
+from .metrics import ArchiveMetrics
+from .settings import ArchiveSettings
+from .use_cases import Archive, Publisher
+
+SERVICE = "archive"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def retention_policies(settings: ArchiveSettings) -> RetentionPolicies:
+    return load_retention(settings.policies_dir, default_years=settings.default_retention_years)
+
+
+@contextlib.asynccontextmanager
+async def open_archive(
+    settings: ArchiveSettings,
+    publisher: Publisher,
+    policies: RetentionPolicies,
+    metrics: ArchiveMetrics,
+) -> AsyncIterator[Archive]:
+    """MongoDB opened, indexes in place, the use cases' dependencies assembled."""
+    client: AsyncMongoClient[Any] = mongo_client(settings)
+    try:
+        database = client[settings.mongodb_database]
+        async for attempt in for_a_while("prepare the database", seconds=30):
+            with attempt:
+                capabilities = await prepare(database)
+        yield Archive(
+            store=ArchiveStore(database, capabilities),
+            queries=ArchiveQueries(database, capabilities),
+            files=AttachmentFiles(database),
+            publisher=publisher,
+            policies=policies,
+            metrics=metrics,
+            clock=utc_now,
+        )
+    finally:
+        await client.close()
+
+
+def command_broker(settings: ArchiveSettings) -> KafkaBroker:
+    """A broker that only publishes (the purge command)."""
+    return make_broker(settings, service=SERVICE, registry=CollectorRegistry())

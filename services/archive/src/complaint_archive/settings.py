@@ -1,0 +1,99 @@
+"""The archive's settings: the shared ones (see complaint_runtime) and its own, from the env."""
+
+from pathlib import Path
+
+from pydantic import Field
+
+from complaint_runtime import ServiceSettings
+
+REPO_DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
+DEFAULT_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "audio/mpeg",
+    "audio/wav",
+    "video/mp4",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+class ArchiveSettings(ServiceSettings):
+    mongodb_database: str = Field("archive", description="The archive's own database.")
+    http_port: int = Field(8004, ge=1, le=65535, description="Port of the HTTP server.")
+
+    policies_dir: Path = Field(
+        REPO_DEPLOY / "policies",
+        description="Folder of policy presets; the archive reads <policy-id>/retention.yaml.",
+        validation_alias="POLICIES_DIR",
+    )
+    default_retention_years: int = Field(
+        5,
+        ge=0,
+        le=100,
+        description="Years a complaint of a policy without retention.yaml is kept after it ended.",
+        validation_alias="ARCHIVE_DEFAULT_RETENTION_YEARS",
+    )
+    kafka_batch_size: int = Field(
+        500,
+        ge=1,
+        le=10_000,
+        description="Most events consumed and written together.",
+        validation_alias="ARCHIVE_KAFKA_BATCH_SIZE",
+    )
+    kafka_batch_wait_ms: int = Field(
+        100,
+        ge=0,
+        le=10_000,
+        description="How long the consumer waits to fill a batch.",
+        validation_alias="ARCHIVE_KAFKA_BATCH_WAIT_MS",
+    )
+    consume: bool = Field(
+        True,
+        description="Consume the topics (off: REST only, e.g. a read replica of the API).",
+        validation_alias="ARCHIVE_CONSUME",
+    )
+    attachment_max_bytes: int = Field(
+        20 * 1024 * 1024,
+        ge=1,
+        description="Largest attachment accepted (bytes).",
+        validation_alias="ARCHIVE_ATTACHMENT_MAX_BYTES",
+    )
+    attachment_types: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_TYPES),
+        description="Content types accepted for attachments (JSON list).",
+        validation_alias="ARCHIVE_ATTACHMENT_TYPES",
+    )
+    purge_interval_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="How often the service looks for expired complaints (0: never; use the "
+        "`complaint-archive purge` command instead).",
+        validation_alias="ARCHIVE_PURGE_INTERVAL_SECONDS",
+    )
+    purge_batch_size: int = Field(
+        500,
+        ge=1,
+        le=100_000,
+        description="Most complaints one purge run records as purged.",
+        validation_alias="ARCHIVE_PURGE_BATCH_SIZE",
+    )
+    page_size_max: int = Field(
+        200,
+        ge=1,
+        le=10_000,
+        description="Largest page of search results.",
+        validation_alias="ARCHIVE_PAGE_SIZE_MAX",
+    )
+    export_rows_max: int = Field(
+        100_000,
+        ge=1,
+        description="Most rows in one CSV export.",
+        validation_alias="ARCHIVE_EXPORT_ROWS_MAX",
+    )

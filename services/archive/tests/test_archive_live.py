@@ -1,0 +1,172 @@
+"""Archiving, rebuilding and purging on the real MongoDB-protocol server."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from complaint_archive.domain import fold
+from complaint_archive.use_cases import rebuild, request_purges
+from complaint_events import ComplaintAcknowledged, new_event
+
+from .builders import SIDE_EVENTS, Story, full_story
+from .support import archive_on, ingest
+
+pytestmark = pytest.mark.integration
+FAR_FUTURE = datetime(2040, 1, 1, tzinfo=UTC)
+
+
+async def test_each_event_is_logged_once_and_folded_into_its_document(mongo_client, database_name):
+    async with archive_on(mongo_client, database_name("archive_ingest")) as (archive, _, _):
+        story = full_story()
+        first = await ingest(archive, story.events[:6])
+        again = await ingest(archive, story.events)  # redelivery of the first six
+        assert (first.new, first.duplicates) == (6, 0)
+        assert (again.new, again.duplicates) == (len(story.events) - 6, 6)
+        assert await archive.store.count_events(story.complaint_id) == len(story.events)
+        stored = await archive.queries.by_id(story.complaint_id)
+        expected = fold(story.events)
+        assert {
+            k: v for k, v in stored.items() if k not in ("retain_until", "retention_basis")
+        } == (expected)
+        assert stored["retain_until"] == datetime(2027, 5, 1, tzinfo=UTC)
+        assert (await archive.queries.by_number(story.number))["_id"] == story.complaint_id
+
+
+async def test_out_of_order_batches_give_the_sorted_document(mongo_client, database_name):
+    async with archive_on(mongo_client, database_name("archive_order")) as (archive, _, _):
+        story = full_story()
+        shuffled = story.events[:]
+        random.Random(3).shuffle(shuffled)
+        for start in range(0, len(shuffled), 3):
+            await ingest(archive, shuffled[start : start + 3])
+        stored = await archive.queries.by_id(story.complaint_id)
+        assert stored["timeline"] == fold(story.events)["timeline"]
+        assert stored["status"] == "closed"
+
+
+async def test_a_crash_between_log_and_document_is_repaired_by_redelivery(
+    mongo_client, database_name
+):
+    async with archive_on(mongo_client, database_name("archive_crash")) as (archive, _, _):
+        story = full_story()
+        await ingest(archive, story.events[:-1])
+        # The log took the last event, the document write never happened.
+        from complaint_archive.adapters.store import Delivered, log_entry
+
+        await archive.store.append([log_entry(Delivered(story.events[-1]), archive.clock())])
+        assert (await archive.queries.by_id(story.complaint_id))["status"] != "closed"
+        result = await ingest(archive, story.events[-1:])
+        assert (result.new, result.duplicates) == (0, 1)
+        assert (await archive.queries.by_id(story.complaint_id))["status"] == "closed"
+
+
+async def test_rebuilt_documents_equal_the_live_ones(mongo_client, database_name):
+    async with archive_on(mongo_client, database_name("archive_rebuild")) as (archive, _, _):
+        stories = [full_story() for _ in range(5)]
+        stories[1].at(2000, SIDE_EVENTS["reopen"])
+        stories[2].at(50, SIDE_EVENTS["reclassify"])
+        stories[3].at(2000, SIDE_EVENTS["hold"])
+        every = [event for story in stories for event in story.events]
+        random.Random(11).shuffle(every)
+        for start in range(0, len(every), 7):
+            await ingest(archive, every[start : start + 7])
+
+        checked = await rebuild(archive, write=False)
+        assert (checked.documents, checked.different, checked.without_events) == (5, [], [])
+
+        damaged = stories[0].complaint_id
+        await archive.store.complaints.update_one({"_id": damaged}, {"$set": {"status": "x"}})
+        assert (await rebuild(archive, write=False)).different == [damaged]
+        repaired = await rebuild(archive, write=True)
+        assert repaired.different == [damaged]
+        assert (await rebuild(archive, write=False)).different == []
+        assert (await archive.queries.by_id(damaged))["status"] == "closed"
+
+
+async def _expired_pair(archive):
+    """Two closed complaints past retention, the second under legal hold, each with a file."""
+    kept, held = full_story(), full_story()
+    held.at(2000, SIDE_EVENTS["hold"])
+    await ingest(archive, [*kept.events, *held.events])
+    from complaint_archive.adapters.files import StoredFile
+
+    for story in (kept, held):
+        file = StoredFile(
+            f"file-{story.complaint_id}", story.complaint_id, "a.txt", "text/plain", 2, "0" * 64
+        )
+        await archive.files.store(file, b"hi")
+    return kept, held
+
+
+@pytest.mark.parametrize("ttl", [False, True], ids=["delete", "ttl-mark"])
+async def test_purge_records_the_event_first_and_spares_a_held_complaint(
+    mongo_client, database_name, ttl
+):
+    name = database_name(f"archive_purge_{'ttl' if ttl else 'delete'}")
+    async with archive_on(mongo_client, name, ttl=ttl) as (archive, published, clock):
+        purged, held = await _expired_pair(archive)
+        clock.now = FAR_FUTURE
+        assert await request_purges(archive, limit=100) == 1
+        [event] = published.published
+        assert (event.complaint_id, event.event_type) == (purged.complaint_id, "RetentionPurged")
+        assert event.payload.events_removed == len(purged.events)
+        # Nothing is removed until the recorded purge is consumed.
+        assert await archive.store.count_events(purged.complaint_id) == len(purged.events)
+
+        result = await ingest(archive, [event])
+        assert result.purged == [purged.complaint_id]
+        tombstone = await archive.queries.by_id(purged.complaint_id)
+        assert tombstone["status"] == "purged"
+        assert "record" not in tombstone
+        remaining = archive.store.events.find({"complaint_id": purged.complaint_id})
+        entries = [entry async for entry in remaining]
+        if ttl:  # mongod's TTL monitor removes the marked entries
+            assert {e["_id"] for e in entries if "expire_at" not in e} == {event.event_id}
+            assert len(entries) == len(purged.events) + 1
+        else:
+            assert [e["_id"] for e in entries] == [event.event_id]
+        assert await archive.files.find(purged.complaint_id, f"file-{purged.complaint_id}") is None
+
+        # The held complaint keeps everything, even when a purge of it is consumed anyway.
+        forced = new_event(
+            event.payload.model_copy(update={"complaint_number": held.number}),
+            producer="archive",
+            complaint_id=held.complaint_id,
+        )
+        await ingest(archive, [forced])
+        still = await archive.queries.by_id(held.complaint_id)
+        assert still["status"] == "closed"
+        assert still["purge_refused"]
+        assert await archive.store.count_events(held.complaint_id) == len(held.events) + 1
+        assert await archive.files.find(held.complaint_id, f"file-{held.complaint_id}")
+
+        # Later events of the purged complaint bring nothing back.
+        late = new_event(
+            ComplaintAcknowledged(actor="x"), producer="intake", complaint_id=purged.complaint_id
+        )
+        await ingest(archive, [late, *purged.events])
+        assert (await archive.queries.by_id(purged.complaint_id))["status"] == "purged"
+        rebuilt = await rebuild(archive, write=False)
+        assert rebuilt.different == []
+
+
+async def test_nothing_is_purged_before_its_date(mongo_client, database_name):
+    async with archive_on(mongo_client, database_name("archive_keep")) as (
+        archive,
+        published,
+        clock,
+    ):
+        story = full_story()
+        await ingest(archive, story.events)
+        clock.now = datetime(2027, 4, 30, 23, 59, tzinfo=UTC)  # pharma: expiry 2026-04-30 + 1 y
+        assert await request_purges(archive, limit=100) == 0
+        clock.now += timedelta(minutes=1)
+        assert await request_purges(archive, limit=100) == 1
+        open_story = Story()
+        open_story.received()
+        await ingest(archive, open_story.events)
+        clock.now = FAR_FUTURE
+        published.published.clear()
+        await request_purges(archive, limit=100)
+        assert {e.complaint_id for e in published.published} == {story.complaint_id}
