@@ -220,7 +220,7 @@ def test_capa_rounds_from_events(policies: dict, calendars: dict) -> None:
 
 
 def progress_case(policies: dict, calendars: dict):
-    incident = Classification("telecom-network", "major", flags=frozenset({"network_incident"}))
+    incident = Classification("telecom-network", "critical", flags=frozenset({"network_incident"}))
     classified_at = shanghai(2025, 3, 3, 22, 0)
     events = [
         event("ComplaintReceived", classified_at),
@@ -249,7 +249,7 @@ def test_progress_stops_when_the_clock_stops(policies: dict, calendars: dict) ->
     closed = plan(
         policies,
         calendars,
-        Classification("telecom-network", "major", flags=frozenset({"network_incident"})),
+        Classification("telecom-network", "critical", flags=frozenset({"network_incident"})),
         [event("ComplaintClassified", start), event("ComplaintClosed", start + timedelta(hours=1))],
     )
     state = closed.clock("incident_progress")
@@ -301,7 +301,7 @@ def test_ids_do_not_depend_on_the_zone_times_come_in(policies: dict, calendars: 
 
 
 def test_an_immediate_report_on_the_second_rejected_reply(policies: dict, calendars: dict) -> None:
-    telecom = Classification("telecom-network", "minor")
+    telecom = Classification("telecom-network", "low")
     once = [
         event("ComplaintReceived", MONDAY_9),
         event("ReplyRejected", shanghai(2025, 3, 4, 9, 0)),
@@ -316,3 +316,33 @@ def test_an_immediate_report_on_the_second_rejected_reply(policies: dict, calend
     (report,) = reports(twice)
     assert report.send_at == shanghai(2025, 3, 6, 9, 0)
     assert report.roles == ("sales_manager", "complaint_desk")
+
+
+def steps(policies: dict, calendars: dict, classification: Classification) -> set[str]:
+    events = [
+        event("ComplaintReceived", MONDAY_9),
+        event("ComplaintClassified", MONDAY_9),
+        event("ComplaintAssigned", MONDAY_9),
+    ]
+    result = plan(policies, calendars, classification, events)
+    return {state.step for state in result.clocks} | {n.step for n in result.notices}
+
+
+def test_preset_conditions_on_the_classifiers_names(policies: dict, calendars: dict) -> None:
+    misuse = Classification("manufacturing-quality", "C", flags=frozenset({"possible_misuse"}))
+    assert "misuse_explanation" in steps(policies, calendars, misuse)
+    assert "misuse_explanation" not in steps(policies, calendars, MANUFACTURING_B)
+    signal = Classification("telecom-network", "medium", category="poor_signal")
+    handset = Classification("telecom-network", "medium", category="handset")
+    assert "fault_location" in steps(policies, calendars, signal)
+    assert "fault_location" not in steps(policies, calendars, handset)
+    urgent = Classification("public-regulator", "urgent", acceptance="accept")
+    flagged = Classification(
+        "public-regulator", "general", flags=frozenset({"needs_leader_review"})
+    )
+    plain = Classification("public-regulator", "general", acceptance="accept")
+    assert "leader_review" in steps(policies, calendars, urgent)
+    assert "leader_review" in steps(policies, calendars, flagged)
+    assert "leader_review" not in steps(policies, calendars, plain)
+    death = Classification("hospital", "critical", flags=frozenset({"death"}))
+    assert "serious_incident_report" in steps(policies, calendars, death)

@@ -37,7 +37,9 @@ def notice(roles: tuple[str, ...], department: str | None = None, policy: str = 
 
 
 def test_department_holders_come_first(directory: Directory) -> None:
-    (head,) = recipients(directory, "department_head", "nursing", policy_id="public-regulator")
+    (head,) = recipients(
+        directory, "department_head", "nursing_department", policy_id="public-regulator"
+    )
     assert head.person_id == "nursing-head" and head.respondent_side
 
 
@@ -82,7 +84,7 @@ def test_respondent_side_deliveries_are_redacted_for_a_confidential_complainant(
 def test_a_person_gets_one_delivery_and_any_respondent_role_redacts(directory: Directory) -> None:
     # The nursing head holds nursing_department and, for nursing, department_head.
     deliveries = address(
-        notice(("nursing_department", "department_head"), department="nursing"),
+        notice(("nursing_department", "department_head"), department="nursing_department"),
         directory,
         CONFIDENTIAL,
     )
