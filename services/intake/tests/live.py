@@ -50,7 +50,9 @@ def environment(settings: IntakeSettings) -> dict[str, str]:
         "API_KEYS_FILE": str(settings.api_keys_file),
         "RATE_LIMIT": settings.rate_limit,
         "LOG_LEVEL": "WARNING",
+        "CONSUMER_GROUP_PREFIX": settings.consumer_group_prefix,
         "INTAKE_NUMBER_BLOCK_SIZE": str(settings.number_block_size),
+        "INTAKE_CONSUME_SUBMISSIONS": str(settings.consume_submissions).lower(),
     }
     return {**os.environ, **values}
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
+from starlette.exceptions import HTTPException
 
 from complaint_runtime import (
     TRANSIENT,
@@ -41,6 +42,7 @@ from .entrypoints.http_common import (
     RequestLatency,
     document_request_models,
     error_response,
+    http_error,
     invalid_request,
 )
 from .entrypoints.http_submissions import submissions_router
@@ -156,6 +158,7 @@ def _routes(app: FastAPI, keys: ApiKeys, settings: IntakeSettings) -> None:
         app, [submission_model(settings.http_default_channel), *LIFECYCLE_COMMANDS.values()]
     )
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
 
     async def unavailable(request: Request, error: Exception) -> JSONResponse:
         log.warning("dependency unavailable", extra={"error": type(error).__name__})

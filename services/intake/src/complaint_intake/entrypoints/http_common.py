@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Histogram
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
+from starlette.exceptions import HTTPException
 
 from complaint_events import FieldError
 
@@ -112,6 +113,24 @@ async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         for detail in details
     ]
     return error_response(422, Reason.VALIDATION_FAILED.value, "invalid request", errors)
+
+
+HTTP_REASONS = {
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "rate_limited",
+}
+
+
+async def http_error(request: Request, error: Exception) -> JSONResponse:
+    """Errors raised by FastAPI, Starlette and the runtime's key check, in the same shape."""
+    if not isinstance(error, HTTPException):
+        raise error
+    reason = HTTP_REASONS.get(error.status_code, "http_error")
+    headers = dict(error.headers or {})
+    return error_response(error.status_code, reason, str(error.detail), headers=headers)
 
 
 Scope = MutableMapping[str, Any]

@@ -1,0 +1,55 @@
+"""A Kafka broker and a FerretDB server of a test's own, on free ports, to stop and restart
+without disturbing the shared stack. Binaries come from the repository's `.stack/` (linked,
+never rebuilt)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .live import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+STACK = ROOT / "deploy" / "local" / "stack.py"
+KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
+FERRETDB = ROOT / ".stack" / "mongo" / "ferretdb-v1.24.2"
+
+
+class PrivateStack:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        (directory / "kafka").mkdir(parents=True, exist_ok=True)
+        (directory / "mongo").mkdir(parents=True, exist_ok=True)
+        (directory / "kafka" / KAFKA_HOME.name).symlink_to(KAFKA_HOME)
+        (directory / "mongo" / FERRETDB.name).symlink_to(FERRETDB)
+        self.ports = {
+            name: str(free_port())
+            for name in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "MONGO_PORT", "FERRETDB_DEBUG_PORT")
+        }
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.ports['KAFKA_PORT']}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.ports['MONGO_PORT']}/"
+
+    def up(self, server: str) -> None:
+        self._stack("up", server)
+
+    def down(self, server: str) -> None:
+        self._stack("down", server)
+
+    def _stack(self, action: str, server: str) -> None:
+        env = {**os.environ, **self.ports, "STACK_DIR": str(self.directory), "KAFKA_HEAP": "384m"}
+        done = subprocess.run(
+            [sys.executable, str(STACK), action, server],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"stack {action} {server}: {done.stdout} {done.stderr}")
