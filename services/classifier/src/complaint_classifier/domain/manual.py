@@ -27,7 +27,8 @@ def reclassify(
     department: str | None = None,
     flags: Sequence[str] | None = None,
 ) -> Classification:
-    """Apply a person's decision; a field left as None keeps the automatic value.
+    """Apply a person's decision; a field left as None keeps the automatic value, except that
+    a new category without a department is routed as the policy routes that category.
 
     The rule evidence stays, so the record shows what the rules said and who overrode it.
     """
@@ -35,6 +36,8 @@ def reclassify(
     if not decided_by.strip() or not reason.strip():
         raise ReclassificationError("a manual classification needs who decided and why")
     rank = policy.rank(severity)
+    if department is None and category is not None and category != result.category:
+        department = policy.routing.get(category)
     return replace(
         result,
         severity=severity,
