@@ -59,6 +59,7 @@ class Stream:
         self.client = client
         self.acknowledged: dict[str, dict[str, Any]] = {}
         self.statuses: Counter[int] = Counter()
+        self.progress = asyncio.Event()
 
     async def submit_all(self, bodies: list[bytes], workers: int = 2, pause: float = 0.2) -> None:
         """Spread over a few seconds, so the stream is still flowing when the outage starts."""
@@ -77,6 +78,7 @@ class Stream:
             self.statuses[response.status_code] += 1
             if response.status_code in (200, 202):
                 self.acknowledged[response.json()["complaint_id"]] = response.json()
+                self.progress.set()
                 return
             assert response.status_code == 503, response.text
             await asyncio.sleep(float(response.headers["retry-after"]))
@@ -104,7 +106,8 @@ async def outage_after(
     stream: Stream, acknowledged: int, stop: Callable[[], None], start: Callable[[], None]
 ) -> None:
     while len(stream.acknowledged) < acknowledged:
-        await asyncio.sleep(0.05)
+        await stream.progress.wait()
+        stream.progress.clear()
     await asyncio.to_thread(stop)
     await asyncio.sleep(8)  # longer than a client's server selection and retries: 503s happen
     await asyncio.to_thread(start)
