@@ -120,7 +120,9 @@ class Story:
     """A complaint's events, each a given number of minutes after the start."""
 
     complaint_id: str = field(default_factory=lambda: f"c-{uuid.uuid4().hex[:16]}")
-    number: str = "TS-20240506-000001"
+    number: str = field(
+        default_factory=lambda: f"TS-20240506-{int(uuid.uuid4().hex[:8], 16) % 10**6:06d}"
+    )
     start: datetime = START
     events: list[Envelope[Any]] = field(default_factory=list)
 
@@ -186,10 +188,10 @@ class Story:
         )
 
 
-def full_story(**received: Any) -> Story:
+def full_story(start: datetime = START, **received: Any) -> Story:
     """Received, classified, handled, replied, accepted, resolved, verified and closed."""
-    story = Story()
-    story.received(0, **received)
+    story = Story(start=start)
+    story.received(0, **{"received_at": start, **received})
     story.at(1, classified(), producer="classifier")
     story.deadline(1, "reply", 60 * 24 * 3)
     story.at(2, ComplaintAssigned(actor="qa-lead", department="quality_assurance", handler="qa-02"))
@@ -220,7 +222,7 @@ def full_story(**received: Any) -> Story:
             actions=["refund", "改进外箱"],
         ),
     )
-    verified = START + timedelta(days=7)
+    verified = start + timedelta(days=7)
     story.at(900, CapaVerified(actor="qa-lead", round=1, effective=True, verified_at=verified))
     story.at(1000, ComplaintClosed(actor="qa-lead", outcome="resolved"))
     return story

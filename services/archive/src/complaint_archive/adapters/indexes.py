@@ -48,8 +48,8 @@ def event_indexes() -> list[IndexModel]:
 
 
 async def prepare(database: AsyncDatabase[Any]) -> Capabilities:
-    await database["complaints"].create_indexes(complaint_indexes())
-    await database["events"].create_indexes(event_indexes())
+    await _ensure(database, "complaints", complaint_indexes())
+    await _ensure(database, "events", event_indexes())
     ttl = await _optional(
         database,
         "events",
@@ -63,9 +63,18 @@ async def prepare(database: AsyncDatabase[Any]) -> Capabilities:
     return Capabilities(ttl=ttl, text=text)
 
 
+async def _ensure(database: AsyncDatabase[Any], collection: str, indexes: list[IndexModel]) -> None:
+    """Creates the missing ones, one at a time: FerretDB drops the connection when one
+    createIndexes names several that already exist."""
+    existing = await database[collection].index_information()
+    for index in indexes:
+        if index.document["name"] not in existing:
+            await database[collection].create_indexes([index])
+
+
 async def _optional(database: AsyncDatabase[Any], collection: str, index: IndexModel) -> bool:
     try:
-        await database[collection].create_indexes([index])
+        await _ensure(database, collection, [index])
     except OperationFailure as error:
         log.info("index not supported", extra={"index": index.document["name"], "code": error.code})
         return False

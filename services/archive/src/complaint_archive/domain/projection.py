@@ -10,7 +10,7 @@ from bisect import insort
 from collections.abc import Iterable
 from typing import Any
 
-from complaint_events import ComplaintReceived, Envelope
+from complaint_events import ComplaintReceived, Envelope, RetentionPurged
 
 from .entries import Document, Entry, entry_for, record_of
 from .render import render
@@ -24,7 +24,7 @@ class NotAComplaintEvent(ValueError):
 def apply(document: Document | None, envelope: Envelope[Any]) -> Document:
     """The document after this event; the given document is left unchanged."""
     complaint_id = _complaint_id(envelope)
-    if document is not None and document["status"] == PURGED:
+    if document is not None and document["status"] == PURGED and not _is_purge(envelope):
         return document  # a purge is final: later events must not bring data back
     timeline: list[Entry] = list(document["timeline"]) if document else []
     entry = entry_for(envelope)
@@ -46,6 +46,11 @@ def fold(envelopes: Iterable[Envelope[Any]]) -> Document | None:
     for envelope in sorted(envelopes, key=lambda item: entry_for(item)["key"]):
         document = apply(document, envelope)
     return document
+
+
+def _is_purge(envelope: Envelope[Any]) -> bool:
+    """Of several purges the earliest counts, whichever arrives first."""
+    return isinstance(envelope.payload, RetentionPurged)
 
 
 def _complaint_id(envelope: Envelope[Any]) -> str:

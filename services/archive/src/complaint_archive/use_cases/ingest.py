@@ -33,7 +33,12 @@ async def archive_events(archive: Archive, delivered: Sequence[Delivered]) -> Ar
             by_complaint[item.envelope.complaint_id].append(item.envelope)
     documents = await archive.store.documents(by_complaint)
     purged_before = {cid for cid, doc in documents.items() if doc["status"] == PURGED}
-    loggable = [d for d in delivered if d.envelope.complaint_id not in purged_before]
+    loggable = [
+        item
+        for item in delivered
+        if item.envelope.complaint_id not in purged_before
+        or item.envelope.event_type == "RetentionPurged"  # the earliest purge is the one kept
+    ]
     result = await _append(archive, loggable)
     changed = _folded(archive, documents, by_complaint)
     started = time.perf_counter()
