@@ -35,8 +35,12 @@ class _CueSet:
     window: int
     in_words: bool
     cues: re.Pattern[str]
+    joiners: re.Pattern[str] | None
 
     def found(self, clause: str) -> bool:
+        # "no rash or itching": the joiner does not use up the window.
+        if self.joiners is not None:
+            clause = self.joiners.sub("", clause)
         if self.in_words:
             words = clause.split()
             clause = " ".join(words[-self.window :] if self.before else words[: self.window])
@@ -53,12 +57,13 @@ class NegationDetector:
         )
         self._cue_sets: list[_CueSet] = []
         for language in settings.languages.values():
+            joiners = alternation(language.joiners)
             for cue_set in language.cue_sets:
                 cues = alternation(cue_set.cues)
                 assert cues is not None  # the spec requires at least one cue
                 before = cue_set.position == "before"
                 in_words = language.unit == "words"
-                self._cue_sets.append(_CueSet(before, cue_set.window, in_words, cues))
+                self._cue_sets.append(_CueSet(before, cue_set.window, in_words, cues, joiners))
 
     def negated(self, folded: str, start: int, end: int) -> bool:
         before = self._clause(folded[max(0, start - _LOOK) : start], keep_tail=True)

@@ -82,6 +82,10 @@ class NegationLanguage(Strict):
     unit: StrictStr = Field(pattern="^(chars|words)$")
     cue_sets: list[CueSet] = Field(min_length=1)
     pseudo: list[Term] = Field(default_factory=list, description="Look like cues but are not.")
+    joiners: list[Term] = Field(
+        default_factory=list,
+        description="Words that join a list ('or', '或') and do not count toward a window.",
+    )
 
 
 class NegationSettings(Strict):
