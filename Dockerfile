@@ -111,6 +111,8 @@ ENTRYPOINT ["complaint-notifier"]
 
 FROM runtime AS archive
 COPY --from=build-archive /app/.venv /app/.venv
+COPY deploy/policies deploy/policies
+ENV POLICIES_DIR=/app/deploy/policies
 USER 10001:10001
 ENTRYPOINT ["complaint-archive"]
 
