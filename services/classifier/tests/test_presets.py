@@ -65,7 +65,9 @@ def test_preset_case(preset: str, case: dict[str, Any]) -> None:
 
 
 def test_every_preset_has_enough_cases() -> None:
-    counts = {path.stem: len(yaml.safe_load(path.read_text("utf-8"))) for path in CASES.glob("*.yaml")}
+    counts = {
+        path.stem: len(yaml.safe_load(path.read_text("utf-8"))) for path in CASES.glob("*.yaml")
+    }
 
     assert set(counts) == {path.parent.name for path in POLICIES.glob("*/classification.yaml")}
     assert min(counts.values()) >= MIN_CASES_PER_PRESET, counts
