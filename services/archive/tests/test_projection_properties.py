@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaint_archive.domain import apply, fold
+from complaint_archive.domain import apply, apply_all, fold
 
 from .builders import SIDE_EVENTS, full_story, purge
 
@@ -43,3 +43,13 @@ def test_any_delivery_gives_the_sorted_fold_of_the_events_it_carried(delivered):
 def test_delivering_everything_again_changes_nothing(delivered):
     document = reduce(apply, delivered, None)
     assert reduce(apply, delivered, document) == document
+
+
+@settings(max_examples=100, deadline=None)
+@given(deliveries(), st.integers(min_value=1, max_value=40))
+def test_applying_in_batches_gives_the_same_document(delivered, size):
+    """The consumer folds a batch's events of one complaint at once."""
+    document = None
+    for start in range(0, len(delivered), size):
+        document = apply_all(document, delivered[start : start + size])
+    assert document == reduce(apply, delivered, None)

@@ -2,7 +2,7 @@
 
 from .entries import Document, Entry, at_millis, entry_for, event_key, record_of
 from .masking import MASK, PERSONAL_FIELDS, masked, visible
-from .projection import NotAComplaintEvent, apply, fold
+from .projection import NotAComplaintEvent, apply, apply_all, fold
 from .reports import (
     DIMENSIONS,
     MonthlyRow,
@@ -54,6 +54,7 @@ __all__ = [
     "SearchFilters",
     "annual_row",
     "apply",
+    "apply_all",
     "at_millis",
     "csv_text",
     "decode_cursor",

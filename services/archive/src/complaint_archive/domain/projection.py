@@ -7,7 +7,7 @@ arriving out of order give the document their sorted fold gives (`fold`).
 """
 
 from bisect import insort
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from complaint_events import ComplaintReceived, Envelope, RetentionPurged
@@ -23,20 +23,35 @@ class NotAComplaintEvent(ValueError):
 
 def apply(document: Document | None, envelope: Envelope[Any]) -> Document:
     """The document after this event; the given document is left unchanged."""
-    complaint_id = _complaint_id(envelope)
-    if document is not None and document["status"] == PURGED and not _is_purge(envelope):
-        return document  # a purge is final: later events must not bring data back
+    return apply_all(document, [envelope])
+
+
+def apply_all(document: Document | None, envelopes: Sequence[Envelope[Any]]) -> Document:
+    """The document after these events of one complaint, rendered once."""
+    if not envelopes:
+        raise ValueError("no events to apply")
+    complaint_id = _complaint_id(envelopes[0])
+    if document is not None and document["status"] == PURGED:
+        # A purge is final: later events must not bring data back.
+        envelopes = [envelope for envelope in envelopes if _is_purge(envelope)]
     timeline: list[Entry] = list(document["timeline"]) if document else []
-    entry = entry_for(envelope)
-    if document is not None and any(seen["event_id"] == entry["event_id"] for seen in timeline):
-        return document
-    insort(timeline, entry, key=lambda item: item["key"])
+    seen = {entry["event_id"] for entry in timeline}
     record = document.get("record") if document else None
     record_key = document.get("record_key") if document else None
-    if isinstance(envelope.payload, ComplaintReceived) and (
-        record_key is None or entry["key"] < record_key
-    ):
-        record, record_key = record_of(envelope.payload), entry["key"]
+    for envelope in envelopes:
+        if _complaint_id(envelope) != complaint_id:
+            raise ValueError(f"{envelope.event_id} is not an event of {complaint_id}")
+        entry = entry_for(envelope)
+        if entry["event_id"] in seen:
+            continue
+        seen.add(entry["event_id"])
+        insort(timeline, entry, key=lambda item: item["key"])
+        if isinstance(envelope.payload, ComplaintReceived) and (
+            record_key is None or entry["key"] < record_key
+        ):
+            record, record_key = record_of(envelope.payload), entry["key"]
+    if document is not None and len(timeline) == len(document["timeline"]):
+        return document  # every event was there already
     return render(complaint_id, record, record_key, timeline)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from complaint_events import Envelope
 
 from ..adapters.store import Delivered, log_entry
-from ..domain import PURGED, Document, apply, event_key, retention_of
+from ..domain import PURGED, Document, apply_all, retention_of
 from .context import Archive
 
 
@@ -74,9 +74,8 @@ def _folded(
 ) -> dict[str, Document]:
     changed: dict[str, Document] = {}
     for complaint_id, arrived in events.items():
-        before = document = documents.get(complaint_id)
-        for event in sorted(arrived, key=lambda e: event_key(e.occurred_at, e.event_id)):
-            document = apply(document, event)
+        before = documents.get(complaint_id)
+        document = apply_all(before, arrived)
         if document is not None and document is not before:
             changed[complaint_id] = {**document, **retention_of(document, archive.policies)}
             if before is not None and before["status"] != PURGED:
