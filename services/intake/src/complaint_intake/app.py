@@ -110,12 +110,21 @@ def build(
 async def mongo_intake(
     settings: IntakeSettings, broker: KafkaBroker, wiring: Wiring
 ) -> AsyncIterator[Intake]:
+    """The production adapters: MongoDB for records and numbers, a Kafka producer for events."""
     client: AsyncMongoClient[Any] = mongo_client(settings)
     database = client[settings.mongodb_database]
+    publisher = KafkaPublisher(
+        settings,
+        timeout=settings.publish_timeout_seconds,
+        latency=wiring.metrics.publish_seconds,
+        batch_bytes=settings.producer_batch_bytes,
+        linger_ms=settings.producer_linger_ms,
+    )
 
     async def ping() -> None:
         await client.admin.command("ping")
 
+    await publisher.start()
     wiring.store_ping = ping
     try:
         yield Intake(
@@ -123,16 +132,12 @@ async def mongo_intake(
             numbers=NumberAllocator(
                 NumberClaims(database), zone=settings.zone, block_size=settings.number_block_size
             ),
-            publisher=KafkaPublisher(
-                broker,
-                settings,
-                timeout=settings.publish_timeout_seconds,
-                latency=wiring.metrics.publish_seconds,
-            ),
+            publisher=publisher,
             clock=utc_now,
         )
     finally:
         wiring.store_ping = None
+        await publisher.stop()
         await client.close()
 
 

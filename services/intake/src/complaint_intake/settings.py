@@ -80,6 +80,20 @@ class IntakeSettings(ServiceSettings):
         description="REST batches written at the same time.",
         validation_alias="INTAKE_HTTP_WRITERS",
     )
+    producer_batch_bytes: int = Field(
+        512 * 1024,
+        ge=16 * 1024,
+        le=1024 * 1024,
+        description="Largest batch of events sent to one partition in one request (bytes).",
+        validation_alias="INTAKE_PRODUCER_BATCH_BYTES",
+    )
+    producer_linger_ms: int = Field(
+        2,
+        ge=0,
+        le=1_000,
+        description="How long the producer waits to fill a batch (ms).",
+        validation_alias="INTAKE_PRODUCER_LINGER_MS",
+    )
     publish_timeout_seconds: float = Field(
         10.0,
         gt=0,

@@ -21,6 +21,7 @@ from .normalise import Normalised
 from .parsing import Incoming
 
 PRODUCER = "intake"
+RECEIVED_ENVELOPE = envelope_type(ComplaintReceived)  # parametrised once, not per event
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def received_event(reservation: Reservation, normalised: Normalised) -> Envelope
         submission=normalised.submission,
         language=normalised.language,
     )
-    return envelope_type(ComplaintReceived)(
+    return RECEIVED_ENVELOPE(
         event_id=reservation.received_event_id,
         event_type=ComplaintReceived.event_type,
         schema_version=ComplaintReceived.schema_version,

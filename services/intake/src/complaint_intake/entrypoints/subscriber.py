@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
 from complaint_events import SUBMITTED
@@ -40,10 +41,16 @@ def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
         batch_timeout_ms=settings.kafka_batch_wait_ms,
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
+        decoder=_undecoded,
     )
     async def on_submitted(message: KafkaMessage) -> None:
         raw = message.raw_message
         await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """The handler reads the raw records itself: no JSON decoding by FastStream."""
+    return message.body
 
 
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
