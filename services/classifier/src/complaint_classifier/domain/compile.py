@@ -37,6 +37,7 @@ from .evaluate import (
     SeverityEvaluator,
 )
 from .keywords import KeywordUse, Role
+from .prefilter import needed_literals
 from .text import normalise
 
 
@@ -63,11 +64,15 @@ class Compiler:
                 flags = re.IGNORECASE if spec.ignore_case else 0
                 pattern = re.compile(spec.pattern, flags)
                 fields = self._fields(spec.fields)
-                return RegexEvaluator(pattern, fields, spec.ignore_case, spec.negation)
+                # Literals are checked in the folded text: still necessary for a case-exact regex.
+                trigger = self._trigger(spec.pattern, fields)
+                return RegexEvaluator(pattern, fields, spec.ignore_case, spec.negation, trigger)
             case MeasureCondition(measure=spec):
                 units = {normalise(unit).strip(): float(n) for unit, n in spec.units.items()}
                 pattern = re.compile(spec.pattern, re.IGNORECASE)
-                return MeasureEvaluator(pattern, units, self._fields(spec.fields), _bounds(spec))
+                fields = self._fields(spec.fields)
+                trigger = self._trigger(spec.pattern, fields)
+                return MeasureEvaluator(pattern, units, fields, _bounds(spec), trigger)
             case FieldCondition(field=spec):
                 return FieldEvaluator(spec.path, paths.split(spec.path), field_test(spec))
             case FlagsCondition(flags=spec):
@@ -83,6 +88,14 @@ class Compiler:
             case NotCondition(not_=child):
                 return NotEvaluator(self.compile(child))
         raise TypeError(f"not a condition: {condition!r}")  # unreachable after validation
+
+    def _trigger(self, pattern: str, fields: tuple[str, ...]) -> int | None:
+        """Register the literals a regex needs with the shared automaton; None: always run."""
+        needed = needed_literals(pattern)
+        if needed is None:
+            return None
+        self.keyword_uses.append(KeywordUse({Role.TRIGGER: tuple(sorted(needed))}, fields))
+        return len(self.keyword_uses) - 1
 
     def _fields(self, fields: Sequence[str] | None) -> tuple[str, ...]:
         return tuple(fields) if fields else self._text_fields

@@ -3,19 +3,18 @@
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from . import paths
 from .keywords import KeywordIndex, Role, TermHit
-from .negation import NegationDetector
+from .negation import NegationDetector, PreparedText
 from .result import Evidence
 from .text import normalise
 
-MAX_EVIDENCE = 5  # per condition: enough to explain, small enough to publish
+MAX_EVIDENCE = 3  # per condition: enough to explain; each one may cost a negation check
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     factor: float
     evidence: tuple[Evidence, ...]
 
@@ -35,8 +34,11 @@ class Context:
         self.category: str | None = None
         self._negation = negation
         self._texts: dict[str, tuple[str, str]] = {}
+        self._prepared: dict[str, PreparedText] = {}
         self._negated: dict[tuple[str, int, int], bool] = {}
-        self.keyword_hits = keywords.collect(self.text) if keywords is not None else {}
+        collected = keywords.collect(self.text) if keywords is not None else None
+        self.keyword_hits = collected.hits if collected is not None else {}
+        self.triggered = collected.triggered if collected is not None else {}
 
     @classmethod
     def of_result(cls, flags: set[str], severity_rank: int, category: str) -> "Context":
@@ -55,13 +57,16 @@ class Context:
         return cached
 
     def negated(self, field: str, start: int, end: int) -> bool:
+        if self._negation is None:
+            return False
         key = (field, start, end)
-        cached = self._negated.get(key)
-        if cached is None:
-            detector = self._negation
-            cached = detector is not None and detector.negated(self.text(field)[1], start, end)
-            self._negated[key] = cached
-        return cached
+        known = self._negated.get(key)
+        if known is None:
+            prepared = self._prepared.get(field)
+            if prepared is None:
+                prepared = self._prepared[field] = self._negation.prepare(self.text(field)[1])
+            known = self._negated[key] = prepared.negated(start, end)
+        return known
 
 
 def _as_text(value: Any) -> str:
@@ -88,16 +93,22 @@ class KeywordsEvaluator:
         if not hits:
             return None
         exceptions = [hit for hit in hits if hit.role is Role.EXCEPT]
-        found = [
-            hit
-            for hit in hits
-            if hit.role is not Role.EXCEPT
-            and not any(_within(hit, other) for other in exceptions)
-            and not (self.negation and context.negated(hit.field, hit.start, hit.end))
-        ]
-        if len({(hit.field, hit.start) for hit in found}) < self.min_hits:
+        found: list[TermHit] = []
+        positions: set[tuple[str, int]] = set()
+        strong = False
+        for hit in hits:
+            if hit.role is Role.EXCEPT or any(_within(hit, other) for other in exceptions):
+                continue
+            if self.negation and context.negated(hit.field, hit.start, hit.end):
+                continue
+            if (hit.field, hit.start) not in positions:
+                positions.add((hit.field, hit.start))
+                found.append(hit)
+            strong = strong or hit.role is Role.STRONG
+            if strong and len(found) >= max(self.min_hits, MAX_EVIDENCE):
+                break  # enough to decide and to explain
+        if len(found) < self.min_hits:
             return None
-        strong = any(hit.role is Role.STRONG for hit in found)
         evidence = tuple(_span(context, hit.field, hit.start, hit.end) for hit in found)
         return Outcome(1.0 if strong else self.weak_factor, evidence[:MAX_EVIDENCE])
 
@@ -118,11 +129,15 @@ class RegexEvaluator:
     fields: tuple[str, ...]
     folded: bool
     negation: bool
+    trigger: int | None  # keyword use of the literals the pattern needs (see prefilter)
 
     def __call__(self, context: Context) -> Outcome | None:
+        if self.trigger is not None and self.trigger not in context.triggered:
+            return None  # a literal the pattern needs is absent: it cannot match
         evidence: list[Evidence] = []
-        for field in self.fields:
-            text = context.text(field)[1 if self.folded else 0]
+        for field in _fields_to_read(context, self.fields, self.trigger):
+            original, folded = context.text(field)
+            text = folded if self.folded else original
             for match in self.pattern.finditer(text):
                 start, end = match.span()
                 if end > start and not (self.negation and context.negated(field, start, end)):
@@ -152,15 +167,30 @@ class MeasureEvaluator:
     units: Mapping[str, float]
     fields: tuple[str, ...]
     bounds: Bounds
+    trigger: int | None
 
     def __call__(self, context: Context) -> Outcome | None:
-        for field in self.fields:
+        if self.trigger is not None and self.trigger not in context.triggered:
+            return None
+        for field in _fields_to_read(context, self.fields, self.trigger):
             for match in self.pattern.finditer(context.text(field)[1]):
                 number = _number(match.group("value"))
                 unit = (match.groupdict().get("unit") or "").strip()
                 if number is not None and self.bounds.hold(number * self.units.get(unit, 1.0)):
                     return Outcome(1.0, (_span(context, field, *match.span()),))
         return None
+
+
+def _fields_to_read(
+    context: Context, fields: tuple[str, ...], trigger: int | None
+) -> tuple[str, ...]:
+    """Only the fields where a literal the regex needs occurs (all fields without a trigger)."""
+    if trigger is None:
+        return fields
+    present = context.triggered.get(trigger)
+    if not present:
+        return ()
+    return tuple(field for field in fields if field in present)
 
 
 def _number(text: str | None) -> float | None:

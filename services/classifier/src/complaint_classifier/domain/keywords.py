@@ -3,18 +3,19 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
-from .text import TermMatcher
+from .text import TermMatcher, TermShape
 
 
 class Role(Enum):
     STRONG = "strong"
     WEAK = "weak"
     EXCEPT = "except"
+    TRIGGER = "trigger"  # a literal some regex needs; matched as a plain substring
 
 
-@dataclass(frozen=True, slots=True)
-class TermHit:
+class TermHit(NamedTuple):
     field: str
     start: int
     end: int
@@ -33,23 +34,44 @@ class KeywordIndex:
     def __init__(self, uses: Iterable[KeywordUse]) -> None:
         self._uses = list(uses)
         self._matcher = TermMatcher(
-            term for use in self._uses for terms in use.terms.values() for term in terms
+            _shape(role, term)
+            for use in self._uses
+            for role, terms in use.terms.items()
+            for term in terms
         )
         self._by_term: dict[int, list[tuple[int, Role, frozenset[str]]]] = {}
         for index, use in enumerate(self._uses):
             fields = frozenset(use.fields)
             for role, terms in use.terms.items():
-                for term_id in {self._matcher.term_id(term) for term in terms}:
+                shapes = {_shape(role, term) for term in terms}
+                for term_id in {self._matcher.term_id(shape) for shape in shapes if shape.text}:
                     self._by_term.setdefault(term_id, []).append((index, role, fields))
         self.fields = tuple(sorted({field for use in self._uses for field in use.fields}))
 
-    def collect(self, text: Callable[[str], tuple[str, str]]) -> dict[int, list[TermHit]]:
+    def collect(self, text: Callable[[str], tuple[str, str]]) -> "Collected":
         """Hits per keyword condition (by index), from one pass over each field read."""
         hits: dict[int, list[TermHit]] = {}
+        triggered: dict[int, set[str]] = {}
         for field in self.fields:
             folded = text(field)[1]
+            if not folded:
+                continue
             for hit in self._matcher.find(folded):
                 for index, role, fields in self._by_term[hit.term]:
-                    if field in fields:
+                    if field not in fields:
+                        continue
+                    if role is Role.TRIGGER:
+                        triggered.setdefault(index, set()).add(field)
+                    else:
                         hits.setdefault(index, []).append(TermHit(field, hit.start, hit.end, role))
-        return hits
+        return Collected(hits, triggered)
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    hits: dict[int, list[TermHit]]  # keyword condition -> its hits
+    triggered: dict[int, set[str]]  # regex trigger -> fields where a needed literal occurs
+
+
+def _shape(role: Role, term: str) -> TermShape:
+    return TermShape.literal(term) if role is Role.TRIGGER else TermShape.parse(term)

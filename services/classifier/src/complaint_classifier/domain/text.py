@@ -1,7 +1,8 @@
 """Text normalisation and the one keyword automaton per policy (all terms of all rules)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
@@ -39,6 +40,11 @@ class TermShape:
     right_boundary: bool
 
     @classmethod
+    def literal(cls, text: str) -> "TermShape":
+        """A plain substring, no word boundaries (the literals a regex needs)."""
+        return cls(text=normalise(text), left_boundary=False, right_boundary=False)
+
+    @classmethod
     def parse(cls, term: str) -> "TermShape":
         prefix = term.endswith("*") and len(term) > 1
         text = normalise(term[:-1] if prefix else term)
@@ -62,8 +68,7 @@ class TermShape:
         return not (self.right_boundary and end < len(text) and _is_word_char(text[end]))
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):  # a tuple: made for every match, so cheap to build
     term: int
     start: int
     end: int
@@ -72,13 +77,12 @@ class Hit:
 class TermMatcher:
     """Finds every occurrence of every term in one pass, overlapping ones included."""
 
-    def __init__(self, terms: Iterable[str]) -> None:
+    def __init__(self, shapes: Iterable[TermShape]) -> None:
         self.shapes: list[TermShape] = []
         self._ids: dict[TermShape, int] = {}
         by_text: dict[str, list[int]] = {}
-        for term in terms:
-            shape = TermShape.parse(term)
-            if shape not in self._ids:
+        for shape in shapes:
+            if shape.text and shape not in self._ids:
                 self._ids[shape] = len(self.shapes)
                 self.shapes.append(shape)
                 by_text.setdefault(shape.text, []).append(self._ids[shape])
@@ -89,15 +93,24 @@ class TermMatcher:
             self._automaton.make_automaton()
         self._empty = not by_text
 
-    def term_id(self, term: str) -> int:
-        return self._ids[TermShape.parse(term)]
+    @classmethod
+    def of_terms(cls, terms: Iterable[str]) -> "TermMatcher":
+        return cls(TermShape.parse(term) for term in terms)
 
-    def find(self, folded: str) -> Iterator[Hit]:
+    def term_id(self, shape: TermShape) -> int:
+        return self._ids[shape]
+
+    def find(self, folded: str) -> list[Hit]:
         if self._empty or not folded:
-            return
+            return []
+        hits = []
+        shapes = self.shapes
         for last, (length, ids) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             for term in ids:
-                shape = self.shapes[term]
-                if shape.fits(folded, start, end):
-                    yield Hit(term, start, shape.word_end(folded, end))
+                shape = shapes[term]
+                if not (shape.left_boundary or shape.right_boundary):
+                    hits.append(Hit(term, start, end))  # most terms: no boundary to check
+                elif shape.fits(folded, start, end):
+                    hits.append(Hit(term, start, shape.word_end(folded, end)))
+        return hits

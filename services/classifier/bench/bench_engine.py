@@ -1,0 +1,69 @@
+"""Classifications per second on one core, per preset (a benchmark prints numbers; not a test).
+
+    uv run python services/classifier/bench/bench_engine.py [--rounds 30]
+
+Inputs: the preset test complaints (services/classifier/tests/cases) as written ("short",
+mostly 20-120 characters) and each description repeated four times ("long"). Each round
+classifies every input once; the CPU time of this process is measured, and the best and the
+median round are reported (the best is what the code can do; the median shows the noise of
+a shared machine).
+"""
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from complaint_classifier.domain import Policy, classify, load_policies
+
+HERE = Path(__file__).resolve().parent
+POLICIES = HERE.parents[2] / "deploy" / "policies"
+CASES = HERE.parent / "tests" / "cases"
+
+
+def submissions(preset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cases = yaml.safe_load((CASES / f"{preset}.yaml").read_text(encoding="utf-8"))
+    short, long = [], []
+    for case in cases:
+        submission = dict(case.get("submission", {}))
+        if "text" in case:
+            submission["description"] = case["text"]
+        short.append(submission)
+        text = "。".join([submission["description"]] * 4)
+        long.append(submission | {"title": "投诉 complaint", "description": text})
+    return short, long
+
+
+def rates(policy: Policy, inputs: list[dict[str, Any]], rounds: int) -> tuple[float, float]:
+    for submission in inputs:  # warm up
+        classify(policy, submission)
+    per_round = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for submission in inputs:
+            classify(policy, submission)
+        per_round.append(len(inputs) / max(time.process_time() - started, 1e-9))
+    return max(per_round), statistics.median(per_round)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30, help="rounds per preset and input set")
+    args = parser.parse_args()
+    print(f"{'preset':24} rules  {'short: best / median':>24}  {'long: best / median':>24}")
+    policies = load_policies(POLICIES)
+    for policy_id, policy in sorted(policies.items(), key=lambda item: -len(item[1].rules)):
+        short, long = submissions(policy_id)
+        short_best, short_median = rates(policy, short, args.rounds)
+        long_best, long_median = rates(policy, long, args.rounds)
+        print(
+            f"{policy_id:24} {len(policy.rules):5}  {short_best:10,.0f} / {short_median:9,.0f}/s"
+            f"  {long_best:10,.0f} / {long_median:9,.0f}/s"
+        )
+
+
+if __name__ == "__main__":
+    main()
