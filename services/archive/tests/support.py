@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -63,7 +63,11 @@ class Clock:
 
 @asynccontextmanager
 async def archive_on(
-    client: AsyncMongoClient[Any], database: str, *, ttl: bool | None = None
+    client: AsyncMongoClient[Any],
+    database: str,
+    *,
+    ttl: bool | None = None,
+    unlinked_retention: timedelta | None = None,
 ) -> AsyncIterator[tuple[Archive, MemoryPublisher, Clock]]:
     """The use cases on a real database; `ttl` overrides what the server can do."""
     db = client[database]
@@ -71,7 +75,7 @@ async def archive_on(
     capabilities = found if ttl is None else Capabilities(ttl=ttl, text=found.text)
     publisher, clock = MemoryPublisher(), Clock()
     archive = Archive(
-        store=ArchiveStore(db, capabilities),
+        store=ArchiveStore(db, capabilities, unlinked_retention=unlinked_retention),
         queries=ArchiveQueries(db, capabilities),
         files=AttachmentFiles(db),
         publisher=publisher,

@@ -4,10 +4,13 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi import HTTPException
 
 from complaint_archive.domain import fold
-from complaint_archive.use_cases import rebuild, request_purges
+from complaint_archive.entrypoints.http_common import find_complaint
+from complaint_archive.use_cases import expire_log_entries, rebuild, request_purges
 from complaint_events import ComplaintAcknowledged, new_event
+from complaint_events.examples import example_submission
 
 from .builders import SIDE_EVENTS, Story, full_story
 from .support import archive_on, ingest
@@ -119,6 +122,9 @@ async def test_purge_records_the_event_first_and_spares_a_held_complaint(
         tombstone = await archive.queries.by_id(purged.complaint_id)
         assert tombstone["status"] == "purged"
         assert "record" not in tombstone
+        with pytest.raises(HTTPException) as gone:
+            await find_complaint(archive, purged.number)
+        assert gone.value.status_code == 410
         remaining = archive.store.events.find({"complaint_id": purged.complaint_id})
         entries = [entry async for entry in remaining]
         if ttl:  # mongod's TTL monitor removes the marked entries
@@ -170,3 +176,26 @@ async def test_nothing_is_purged_before_its_date(mongo_client, database_name):
         published.published.clear()
         await request_purges(archive, limit=100)
         assert {e.complaint_id for e in published.published} == {story.complaint_id}
+
+
+@pytest.mark.parametrize("ttl", [False, True], ids=["delete", "ttl-index"])
+async def test_events_of_no_complaint_expire_after_their_period(mongo_client, database_name, ttl):
+    name = database_name(f"archive_unlinked_{'ttl' if ttl else 'delete'}")
+    period = timedelta(days=30)
+    async with archive_on(mongo_client, name, ttl=ttl, unlinked_retention=period) as (
+        archive,
+        _,
+        clock,
+    ):
+        story = full_story()
+        submitted = new_event(example_submission(), producer="crm")
+        await ingest(archive, [submitted, *story.events])
+        entry = await archive.store.events.find_one({"_id": submitted.event_id})
+        assert entry["expire_at"] - entry["archived_at"] == period
+        clock.now += timedelta(days=29)
+        assert await expire_log_entries(archive) == 0
+        clock.now += timedelta(days=2)
+        assert await expire_log_entries(archive) == (0 if ttl else 1)  # mongod's TTL monitor
+        remaining = 1 if ttl else 0
+        assert await archive.store.events.count_documents({"_id": submitted.event_id}) == remaining
+        assert await archive.store.count_events(story.complaint_id) == len(story.events)

@@ -2,7 +2,7 @@
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faststream.kafka import KafkaBroker
@@ -28,6 +28,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def unlinked_retention(settings: ArchiveSettings) -> timedelta | None:
+    days = settings.unlinked_retention_days
+    return timedelta(days=days) if days > 0 else None
+
+
 def retention_policies(settings: ArchiveSettings) -> RetentionPolicies:
     return load_retention(settings.policies_dir, default_years=settings.default_retention_years)
 
@@ -47,7 +52,9 @@ async def open_archive(
             with attempt:
                 capabilities = await prepare(database)
         yield Archive(
-            store=ArchiveStore(database, capabilities),
+            store=ArchiveStore(
+                database, capabilities, unlinked_retention=unlinked_retention(settings)
+            ),
             queries=ArchiveQueries(database, capabilities),
             files=AttachmentFiles(database),
             publisher=publisher,

@@ -77,6 +77,13 @@ class ArchiveSettings(ServiceSettings):
         "`complaint-archive purge` command instead).",
         validation_alias="ARCHIVE_PURGE_INTERVAL_SECONDS",
     )
+    unlinked_retention_days: float = Field(
+        30.0,
+        ge=0,
+        description="Days raw submissions and dead letters of no complaint stay in the event "
+        "log (the complaint's own ComplaintReceived keeps its submission); 0: forever.",
+        validation_alias="ARCHIVE_UNLINKED_RETENTION_DAYS",
+    )
     purge_batch_size: int = Field(
         500,
         ge=1,

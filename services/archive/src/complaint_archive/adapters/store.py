@@ -7,7 +7,7 @@ transactions or compare-and-set, which the test server (FerretDB) does not make 
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne
@@ -54,15 +54,26 @@ def envelope_of(entry: Document) -> Envelope[Any]:
 
 
 class ArchiveStore:
-    def __init__(self, database: AsyncDatabase[Any], capabilities: Capabilities) -> None:
+    def __init__(
+        self,
+        database: AsyncDatabase[Any],
+        capabilities: Capabilities,
+        *,
+        unlinked_retention: timedelta | None = None,
+    ) -> None:
+        """`unlinked_retention`: how long events of no complaint (raw submissions and their
+        dead letters, which carry personal data no complaint's retention covers) are kept."""
         self.events = database["events"]
         self.complaints = database["complaints"]
         self.capabilities = capabilities
+        self.unlinked_retention = unlinked_retention
 
     async def append(self, entries: Sequence[Document]) -> set[str]:
         """Insert into the log; returns the ids that were new (the others were archived before)."""
         if not entries:
             return set()
+        if self.unlinked_retention is not None:
+            entries = [self._with_expiry(entry) for entry in entries]
         ids = {entry["_id"] for entry in entries}
         try:
             await self.events.insert_many(list(entries), ordered=False)
@@ -72,6 +83,18 @@ class ArchiveStore:
                 raise
             return ids - {entries[item["index"]]["_id"] for item in errors}
         return ids
+
+    def _with_expiry(self, entry: Document) -> Document:
+        if entry["complaint_id"] is not None or self.unlinked_retention is None:
+            return entry
+        return {**entry, "expire_at": entry["archived_at"] + self.unlinked_retention}
+
+    async def delete_expired(self, now: datetime) -> int:
+        """Log entries past their `expire_at`, where no TTL index removes them."""
+        if self.capabilities.ttl:
+            return 0
+        result = await self.events.delete_many({"expire_at": {"$lte": now}})
+        return result.deleted_count
 
     async def documents(self, complaint_ids: Iterable[str]) -> dict[str, Document]:
         wanted = sorted(set(complaint_ids))

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
 from complaint_events import SUBMITTED, TOPICS, DecodeError, ReasonCode, decode
@@ -40,10 +41,16 @@ def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
         ack_policy=AckPolicy.NACK_ON_ERROR,
         auto_offset_reset="earliest",
         partition_assignment_strategy=(RangePartitionAssignor,),
+        decoder=_undecoded,
     )
     async def on_event(message: KafkaMessage) -> None:
         raw = message.raw_message
         await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """The handler reads the raw records itself: no JSON decoding by FastStream."""
+    return message.body
 
 
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> Archived:
