@@ -25,7 +25,7 @@ from .directory import Directory, Recipient, load_directory, recipients
 from .events import ComplaintEvent, from_envelope
 from .files import DataFileError
 from .locations import REPO_DEPLOY_DIR
-from .notices import PlannedNotice, clock_notices, reminder_time
+from .notices import PlannedNotice, clock_notices, progress_notice, reminder_time
 from .planning import (
     ComplaintPlan,
     apply_event,
@@ -91,6 +91,7 @@ __all__ = [
     "notices_due",
     "pause",
     "plan_complaint",
+    "progress_notice",
     "recipients",
     "redact_context",
     "redact_text",

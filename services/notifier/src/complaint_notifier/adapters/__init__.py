@@ -1,0 +1,1 @@
+"""MongoDB, Kafka, SMTP and webhook adapters of the notifier."""

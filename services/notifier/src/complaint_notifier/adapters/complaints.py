@@ -1,0 +1,36 @@
+"""The notifier's record of each complaint, one document per complaint.
+
+One consumer owns a complaint's partition of every input topic, so each document has a
+single writer and a whole-document replace is safe (no concurrent update to lose).
+"""
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from ..service_layer.record import ComplaintRecord
+from .documents import record_from_doc, record_to_doc
+
+COMPLAINTS = "complaints"
+
+
+class MongoComplaints:
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
+        self.collection = database[COMPLAINTS]
+
+    async def load(self, complaint_id: str) -> ComplaintRecord | None:
+        doc = await self.collection.find_one({"_id": complaint_id})
+        return record_from_doc(doc) if doc is not None else None
+
+    async def load_many(self, complaint_ids: Iterable[str]) -> dict[str, ComplaintRecord]:
+        # One lookup by _id each: servers without secondary indexes (FerretDB) still serve
+        # _id equality from the primary key, where an $in would read the whole collection.
+        ids = sorted(set(complaint_ids))
+        found = await asyncio.gather(*(self.load(complaint_id) for complaint_id in ids))
+        return {record.complaint_id: record for record in found if record is not None}
+
+    async def save(self, record: ComplaintRecord) -> None:
+        doc = record_to_doc(record)
+        await self.collection.replace_one({"_id": record.complaint_id}, doc, upsert=True)

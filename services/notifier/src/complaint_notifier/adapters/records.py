@@ -1,0 +1,94 @@
+"""Insert-only records that make sending happen once: claims, delivery outcomes, breaches.
+
+Each is a document with a unique `_id`; an insert either creates it or fails as a duplicate,
+atomically, on MongoDB and on servers without atomic updates (FerretDB) alike. Inserts also
+cost the same however large the collection grows; lookups happen only after a crash.
+"""
+
+import contextlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from ..service_layer.ports import EntryStatus, Outcome, ScheduledEntry
+
+CLAIMS = "notice_claims"
+SENT = "notices_sent"
+FAILED = "notices_failed"
+BREACHES = "deadline_breaches"
+MAX_TAKEOVERS = 20
+
+
+class MongoClaims:
+    """`{_id: "<notice id>#<attempt>"}`: attempt 1 is the first sender's; taking over from a
+    sender whose lease ran out means inserting the next attempt, which only one can do."""
+
+    def __init__(self, database: AsyncDatabase[Any], *, owner: str, lease: timedelta) -> None:
+        self.collection, self.owner, self.lease = database[CLAIMS], owner, lease
+
+    async def take(self, entry: ScheduledEntry, now: datetime) -> int | None:
+        notice = entry.notice
+        attempt = entry.attempt + 1  # every attempt up to the entry's was taken already
+        # Entry statuses are advisory (their updates may be lost): a notice long overdue may
+        # have a dead sender even though its entry still says pending.
+        suspect = entry.status is EntryStatus.CLAIMED or now - notice.send_at > self.lease
+        for _ in range(MAX_TAKEOVERS):
+            key = f"{notice.notice_id}#{attempt}"
+            try:
+                await self.collection.insert_one(
+                    {
+                        "_id": key,
+                        "notice_id": notice.notice_id,
+                        "attempt": attempt,
+                        "owner": self.owner,
+                        "claimed_at": now,
+                        "lease_until": now + self.lease,
+                    }
+                )
+                return attempt
+            except DuplicateKeyError:
+                if not suspect:
+                    return None
+                held = await self.collection.find_one({"_id": key})
+                if held is not None and held["lease_until"] > now:
+                    return None
+                attempt += 1
+        return None
+
+
+class MongoDeliveryLog:
+    """`notices_sent` / `notices_failed`, keyed by delivery and channel, with the event."""
+
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
+        self.collections = {EntryStatus.SENT: database[SENT], EntryStatus.FAILED: database[FAILED]}
+
+    async def record(self, key: str, outcome: Outcome, at: datetime) -> None:
+        with contextlib.suppress(DuplicateKeyError):  # recorded by an earlier attempt
+            await self.collections[outcome.status].insert_one(
+                {"_id": key, "event": outcome.event, "at": at}
+            )
+
+    async def outcome(self, key: str) -> Outcome | None:
+        for status, collection in self.collections.items():
+            doc = await collection.find_one({"_id": key})
+            if doc is not None:
+                return Outcome(status, doc["event"])
+        return None
+
+
+class MongoBreaches:
+    """`{_id: deadline_id}`: the DeadlineBreached event of each deadline, stored once."""
+
+    def __init__(self, database: AsyncDatabase[Any]) -> None:
+        self.collection = database[BREACHES]
+
+    async def record(self, deadline_id: str, event: str, source: str) -> tuple[str, str, bool]:
+        try:
+            await self.collection.insert_one({"_id": deadline_id, "event": event, "source": source})
+            return event, source, True
+        except DuplicateKeyError:
+            doc = await self.collection.find_one({"_id": deadline_id})
+            assert doc is not None
+            return doc["event"], doc["source"], False

@@ -1,0 +1,1 @@
+"""Kafka subscriber, scheduler loop and REST routes of the notifier."""

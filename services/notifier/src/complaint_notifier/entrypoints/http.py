@@ -1,0 +1,27 @@
+"""REST: one complaint's clocks and scheduled notices (read scope)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from complaint_runtime import ApiKeys, Caller, require
+
+from ..service_layer import deadlines_of
+from .deps import WiringDep
+
+
+def deadlines_router(keys: ApiKeys) -> APIRouter:
+    router = APIRouter(prefix="/v1/complaints", tags=["deadlines"])
+    reader = Annotated[Caller, Depends(require(keys, "read"))]
+
+    @router.get("/{complaint_id}/deadlines", summary="A complaint's deadlines and notices")
+    async def deadlines(complaint_id: str, caller: reader, wiring: WiringDep) -> dict[str, Any]:
+        """Its clocks (step, status, due time) and every notice planned for it with its
+        status: pending, claimed, sent, failed or dropped. 404 when the notifier has not seen
+        the complaint."""
+        found = await deadlines_of(wiring.ready(), complaint_id)
+        if found is None:
+            raise HTTPException(404, "the notifier knows no such complaint")
+        return found
+
+    return router

@@ -1,0 +1,9 @@
+"""The notifier's use cases, one function each; they see the outside world through ports."""
+
+from .context import Notifier, SendOptions
+from .queries import deadlines_of
+from .recording import record_events
+from .rules import Rules
+from .scheduler import send_due
+
+__all__ = ["Notifier", "Rules", "SendOptions", "deadlines_of", "record_events", "send_due"]

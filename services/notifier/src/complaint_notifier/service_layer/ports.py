@@ -1,0 +1,127 @@
+"""What the use cases need from the outside world; adapters/ implements it."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, NamedTuple, Protocol
+
+from complaint_events import Envelope, NoticeChannel
+
+from ..domain import PlannedNotice, Recipient
+from .record import ComplaintRecord
+
+
+class EntryStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    """At least one delivery failed for good (dead-lettered)."""
+    DROPPED = "dropped"
+    """No longer wanted (the step was done, paused, cancelled or reclassified)."""
+
+
+OPEN = frozenset({EntryStatus.PENDING, EntryStatus.CLAIMED})
+
+
+@dataclass(frozen=True)
+class ScheduledEntry:
+    notice: PlannedNotice
+    status: EntryStatus
+    attempt: int = 0
+    """The last claim attempt known to have been taken (advisory; claims are the truth)."""
+    lease_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notice rendered for one person over one channel."""
+
+    key: str
+    """delivery id and channel: the unique key of its sent or failed record."""
+    delivery_id: str
+    channel: NoticeChannel
+    notice: PlannedNotice
+    recipient: Recipient
+    language: str
+    redacted: bool
+    complaint_number: str | None
+    subject: str
+    body: str
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.permanent = reason, permanent
+
+
+class Outcome(NamedTuple):
+    status: EntryStatus
+    event: str
+    """The encoded NoticeSent / NoticeFailed event recorded with it."""
+
+
+class ComplaintStore(Protocol):
+    async def load(self, complaint_id: str) -> ComplaintRecord | None: ...
+
+    async def load_many(self, complaint_ids: Iterable[str]) -> dict[str, ComplaintRecord]: ...
+
+    async def save(self, record: ComplaintRecord) -> None: ...
+
+
+class Schedule(Protocol):
+    async def add(self, notices: Sequence[PlannedNotice], now: datetime) -> None:
+        """Insert entries (present ones are kept; dropped ones become pending again)."""
+
+    async def drop(self, notices: Mapping[str, datetime]) -> None:
+        """Mark pending entries dropped, given notice id → send time."""
+
+    async def due(self, now: datetime, limit: int) -> list[ScheduledEntry]:
+        """Pending entries due by now, and claimed ones whose lease ran out, earliest first."""
+
+    async def mark(
+        self,
+        entry: ScheduledEntry,
+        status: EntryStatus,
+        *,
+        attempt: int | None = None,
+        lease_until: datetime | None = None,
+    ) -> None: ...
+
+    async def advance(self, now: datetime) -> None:
+        """Stop looking at past slots that hold nothing open any more."""
+
+    async def find(self, notice_id: str, send_at: datetime) -> ScheduledEntry | None: ...
+
+    async def pending_count(self) -> int: ...
+
+
+class Claims(Protocol):
+    async def take(self, entry: ScheduledEntry, now: datetime) -> int | None:
+        """The attempt number now ours, or None when another sender holds the notice."""
+
+
+class DeliveryLog(Protocol):
+    async def record(self, key: str, outcome: Outcome, at: datetime) -> None: ...
+
+    async def outcome(self, key: str) -> Outcome | None: ...
+
+
+class Breaches(Protocol):
+    async def record(self, deadline_id: str, event: str, source: str) -> tuple[str, str, bool]:
+        """(stored event, who stored it, whether this call stored it): one breach per deadline."""
+
+
+class Publisher(Protocol):
+    async def publish(self, event: Envelope[Any]) -> None: ...
+
+
+class Sender(Protocol):
+    channel: NoticeChannel
+
+    def reaches(self, recipient: Recipient) -> bool: ...
+
+    async def send(self, delivery: Delivery) -> None:
+        """Delivered, or DeliveryFailed (permanent when trying again cannot help)."""

@@ -1,0 +1,90 @@
+"""Use case: a complaint's events came in; re-plan it and reconcile the schedule.
+
+Crash safety: the record is saved with the work it implies (entries to add and drop, events
+to publish) before any of it is done, and saved again without it afterwards. A redelivered
+event finds itself in the record and just finishes the work left; ids make each step
+idempotent.
+"""
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from complaint_events import (
+    DeadlineBreached,
+    DeadlineMet,
+    DeadlineScheduled,
+    Envelope,
+    decode,
+    encode,
+    new_event,
+)
+
+from .context import PRODUCER, Notifier
+from .record import ComplaintRecord
+from .replanning import DeadlineFact, adopt, replan
+
+log = logging.getLogger("complaints.notifier.recording")
+CONSUMER = "consumer"
+
+
+async def record_events(ctx: Notifier, complaint_id: str, events: Sequence[Envelope[Any]]) -> None:
+    record = await ctx.complaints.load(complaint_id) or ComplaintRecord(complaint_id)
+    fresh = [event for event in events if record.absorb(event)]
+    if fresh:
+        await _plan(ctx, record, caused_by=fresh[-1])
+        await ctx.complaints.save(record)
+    if record.has_work:
+        await carry_out(ctx, record)
+        await ctx.complaints.save(record)
+
+
+async def _plan(ctx: Notifier, record: ComplaintRecord, *, caused_by: Envelope[Any]) -> None:
+    plan = replan(ctx.rules, record, ctx.clock.now())
+    if plan is None:
+        classification = record.classification()
+        if classification is not None:
+            log.warning("unknown policy", extra={"policy_id": classification.policy_id})
+        return
+    for fact in adopt(record, plan):
+        event = new_event(
+            fact.payload,
+            producer=PRODUCER,
+            complaint_id=record.complaint_id,
+            caused_by=caused_by,
+            occurred_at=fact.at,
+        )
+        encoded = await _once(ctx, fact, encode(event).decode())
+        if encoded is not None:
+            record.outbox.append(encoded)
+        record.published.add(fact.key)
+
+
+async def _once(ctx: Notifier, fact: DeadlineFact, encoded: str) -> str | None:
+    """The event to publish for a fact, counted once. A breach is recorded by deadline, since
+    the scheduler may have announced it already when its breach notice fired."""
+    if not isinstance(fact.payload, DeadlineBreached):
+        _count(ctx, fact)
+        return encoded
+    stored, source, new = await ctx.breaches.record(fact.payload.deadline_id, encoded, CONSUMER)
+    if new:
+        _count(ctx, fact)
+    return stored if source == CONSUMER else None
+
+
+def _count(ctx: Notifier, fact: DeadlineFact) -> None:
+    if isinstance(fact.payload, DeadlineScheduled):
+        ctx.metrics.deadline_scheduled(fact.policy_id, fact.step)
+    elif isinstance(fact.payload, DeadlineMet):
+        ctx.metrics.deadline_met(fact.policy_id, fact.step)
+    elif isinstance(fact.payload, DeadlineBreached):
+        ctx.metrics.deadline_breached(fact.policy_id, fact.step, fact.severity)
+
+
+async def carry_out(ctx: Notifier, record: ComplaintRecord) -> None:
+    """Insert and drop schedule entries, publish the deadline events; then forget the work."""
+    await ctx.schedule.add(record.adds, ctx.clock.now())
+    await ctx.schedule.drop(record.drops)
+    for encoded in record.outbox:
+        await ctx.publisher.publish(decode(encoded.encode()))
+    record.adds, record.drops, record.outbox = [], {}, []
