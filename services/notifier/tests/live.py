@@ -62,12 +62,14 @@ def free_port() -> int:
 class SmtpSink:
     """A real SMTP server (aiosmtpd) on loopback keeping every message it accepted."""
 
-    def __init__(self) -> None:
+    def __init__(self, delay: float = 0.0) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.delay = delay
         self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.sleep(self.delay)  # a slower server keeps a run going for longer
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         with self.lock:
