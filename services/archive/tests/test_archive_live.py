@@ -1,11 +1,13 @@
 """Archiving, rebuilding and purging on the real MongoDB-protocol server."""
 
+import dataclasses
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import HTTPException
 
+from complaint_archive.adapters.store import ArchiveStore
 from complaint_archive.domain import fold
 from complaint_archive.entrypoints.http_common import find_complaint
 from complaint_archive.use_cases import expire_log_entries, rebuild, request_purges
@@ -30,7 +32,9 @@ async def test_each_event_is_logged_once_and_folded_into_its_document(mongo_clie
         stored = await archive.queries.by_id(story.complaint_id)
         expected = fold(story.events)
         assert {
-            k: v for k, v in stored.items() if k not in ("retain_until", "retention_basis")
+            k: v
+            for k, v in stored.items()
+            if k not in ("retain_until", "retention_basis", "revision")
         } == (expected)
         assert stored["retain_until"] == datetime(2027, 5, 1, tzinfo=UTC)
         assert (await archive.queries.by_number(story.number))["_id"] == story.complaint_id
@@ -199,3 +203,32 @@ async def test_events_of_no_complaint_expire_after_their_period(mongo_client, da
         remaining = 1 if ttl else 0
         assert await archive.store.events.count_documents({"_id": submitted.event_id}) == remaining
         assert await archive.store.count_events(story.complaint_id) == len(story.events)
+
+
+class StaleOnce(ArchiveStore):
+    """Hands out a snapshot taken earlier, as a consumer that lost its partition would."""
+
+    def __init__(self, store: ArchiveStore, stale: dict) -> None:
+        super().__init__(store.events.database, store.capabilities)
+        self.stale = stale
+
+    async def documents(self, complaint_ids):
+        if self.stale:
+            stale, self.stale = self.stale, {}
+            return stale
+        return await super().documents(complaint_ids)
+
+
+async def test_a_document_written_meanwhile_is_folded_again_not_overwritten(
+    mongo_client, database_name
+):
+    async with archive_on(mongo_client, database_name("archive_conflict")) as (archive, _, _):
+        story = full_story()
+        await ingest(archive, story.events[:5])
+        stale = await archive.store.documents([story.complaint_id])
+        await ingest(archive, story.events[5:9])  # the other consumer, meanwhile
+        late = dataclasses.replace(archive, store=StaleOnce(archive.store, stale))
+        await ingest(late, story.events[9:])
+        stored = await archive.queries.by_id(story.complaint_id)
+        assert stored["timeline"] == fold(story.events)["timeline"]
+        assert stored["revision"] != stale[story.complaint_id]["revision"]

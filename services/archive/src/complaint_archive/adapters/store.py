@@ -5,7 +5,8 @@ subscriber uses the range assignor), so documents have a single writer and need 
 transactions or compare-and-set, which the test server (FerretDB) does not make atomic.
 """
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,10 +104,41 @@ class ArchiveStore:
         found = self.complaints.find({"_id": {"$in": wanted}})
         return {document["_id"]: document async for document in found}
 
-    async def save(self, documents: Iterable[Document]) -> None:
-        writes = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in documents]
-        if writes:
-            await self.complaints.bulk_write(writes, ordered=False)
+    async def save(self, documents: Sequence[Document], read: Mapping[str, Document]) -> set[str]:
+        """Write each document unless somebody else wrote it since it was `read` (as a
+        consumer that lost its partition might); returns the ids where somebody had, which
+        the caller reads and folds again. Every write stamps a new random `revision`."""
+        stamped = [{**doc, "revision": uuid.uuid4().hex} for doc in documents]
+        new = [doc for doc in stamped if doc["_id"] not in read]
+        replaced = [doc for doc in stamped if doc["_id"] in read]
+        return await self._replace(replaced, read) | await self._insert(new)
+
+    async def _replace(self, documents: list[Document], read: Mapping[str, Document]) -> set[str]:
+        if not documents:
+            return set()
+        writes = [
+            ReplaceOne({"_id": doc["_id"], "revision": read[doc["_id"]].get("revision")}, doc)
+            for doc in documents
+        ]
+        result = await self.complaints.bulk_write(writes, ordered=False)
+        if result.matched_count == len(writes):
+            return set()
+        ours = {doc["_id"]: doc["revision"] for doc in documents}
+        found = self.complaints.find({"_id": {"$in": sorted(ours)}}, {"revision": 1})
+        stored = {doc["_id"]: doc.get("revision") async for doc in found}
+        return {cid for cid, revision in ours.items() if stored.get(cid) != revision}
+
+    async def _insert(self, documents: list[Document]) -> set[str]:
+        if not documents:
+            return set()
+        try:
+            await self.complaints.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(item["code"] != DUPLICATE_KEY for item in errors):
+                raise
+            return {documents[item["index"]]["_id"] for item in errors}
+        return set()
 
     async def forget_events(self, complaint_id: str, *, keep: str, now: datetime) -> None:
         """Remove a purged complaint's events but the purge itself: marked for the TTL index

@@ -12,6 +12,8 @@ from ..adapters.store import Delivered, log_entry
 from ..domain import PURGED, Document, apply_all, retention_of
 from .context import Archive
 
+MAX_CONFLICT_ROUNDS = 5
+
 
 @dataclass
 class Archived:
@@ -40,18 +42,40 @@ async def archive_events(archive: Archive, delivered: Sequence[Delivered]) -> Ar
         or item.envelope.event_type == "RetentionPurged"  # the earliest purge is the one kept
     ]
     result = await _append(archive, loggable)
-    changed = _folded(archive, documents, by_complaint)
-    started = time.perf_counter()
-    await archive.store.save(changed.values())
-    archive.metrics.write_seconds.labels("documents").observe(time.perf_counter() - started)
+    changed, final = await _fold_and_save(archive, documents, by_complaint)
     result.documents = len(changed)
     for complaint_id, events in by_complaint.items():
-        final = changed.get(complaint_id) or documents.get(complaint_id)
+        document = final.get(complaint_id)
         carried_purge = any(event.event_type == "RetentionPurged" for event in events)
-        if carried_purge and final is not None and final["status"] == PURGED:
-            await _forget(archive, final)
+        if carried_purge and document is not None and document["status"] == PURGED:
+            await _forget(archive, document)
             result.purged.append(complaint_id)
     return result
+
+
+class ConcurrentWriters(RuntimeError):
+    """Another process kept writing the same documents; the batch is consumed again."""
+
+
+async def _fold_and_save(
+    archive: Archive, documents: dict[str, Document], events: dict[str, list[Envelope[Any]]]
+) -> tuple[dict[str, Document], dict[str, Document]]:
+    """The changed documents and every document as it ends up. A document somebody else
+    wrote since it was read is read again and folded again (the fold is idempotent)."""
+    final = dict(documents)
+    changed = pending = _folded(archive, documents, events)
+    for _ in range(MAX_CONFLICT_ROUNDS):
+        started = time.perf_counter()
+        conflicts = await archive.store.save(list(pending.values()), read=final)
+        archive.metrics.write_seconds.labels("documents").observe(time.perf_counter() - started)
+        final.update({cid: doc for cid, doc in pending.items() if cid not in conflicts})
+        if not conflicts:
+            return changed, final
+        fresh = await archive.store.documents(conflicts)
+        final.update(fresh)
+        pending = _folded(archive, fresh, {cid: events[cid] for cid in conflicts})
+        changed = {**changed, **pending}
+    raise ConcurrentWriters(f"{len(conflicts)} documents kept changing while being written")
 
 
 async def _append(archive: Archive, delivered: Sequence[Delivered]) -> Archived:

@@ -51,9 +51,18 @@ async def _settle(
 ) -> None:
     live = await archive.store.documents(doc["_id"] for doc in rebuilt)
     for document in rebuilt:
-        if live.get(document["_id"]) != document:
+        if _content(live.get(document["_id"])) != document:
             report.different.append(document["_id"])
     report.documents += len(rebuilt)
     report.rebuilt_ids.update(doc["_id"] for doc in rebuilt)
-    if write:
-        await archive.store.save(rebuilt)
+    if write and (conflicts := await archive.store.save(rebuilt, read=live)):
+        raise RuntimeError(
+            f"{len(conflicts)} documents changed during the rebuild: stop the consumers"
+        )
+
+
+def _content(document: Document | None) -> Document | None:
+    """A document without its revision, which only tells writes apart."""
+    if document is None:
+        return None
+    return {name: value for name, value in document.items() if name != "revision"}
