@@ -4,6 +4,7 @@ A case gives a text (the description) or a whole submission and the expected sev
 category, department, flags (the exact set) and acceptance.
 """
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,14 @@ def test_every_preset_has_enough_cases() -> None:
 
     assert set(counts) == {path.parent.name for path in POLICIES.glob("*/classification.yaml")}
     assert min(counts.values()) >= MIN_CASES_PER_PRESET, counts
+
+
+@pytest.mark.parametrize("preset", sorted(path.stem for path in CASES.glob("*.yaml")))
+def test_skipping_rules_by_their_words_changes_no_result(preset: str) -> None:
+    policy = _policy(preset)
+    ungated = replace(policy, rules=tuple(replace(rule, gate=None) for rule in policy.rules))
+    cases = yaml.safe_load((CASES / f"{preset}.yaml").read_text(encoding="utf-8"))
+
+    for case in cases:
+        submission = _submission(case)
+        assert classify(policy, submission) == classify(ungated, submission), case["id"]

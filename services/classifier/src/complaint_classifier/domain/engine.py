@@ -21,8 +21,11 @@ class Fired:
 
 def classify(policy: Policy, submission: Mapping[str, Any]) -> Classification:
     context = Context(submission, policy.keywords, policy.negation)
+    present = context.keyword_hits.keys() | context.triggered.keys()
     fired: list[Fired] = []
     for rule in policy.rules:
+        if rule.gate is not None and rule.gate.isdisjoint(present):
+            continue  # none of the words or literals it needs occurs
         outcome = rule.evaluate(context)
         if outcome is not None:
             fired.append(Fired(rule.spec, _matched(rule.spec, outcome)))

@@ -295,3 +295,27 @@ class NotEvaluator:
 
     def __call__(self, context: Context) -> Outcome | None:
         return Outcome(1.0, ()) if self.child(context) is None else None
+
+
+def gate(evaluator: Evaluator) -> frozenset[int] | None:
+    """Keyword uses of which one must have hits for the condition to hold (None: unknown).
+
+    A rule whose gate has no hits is skipped without evaluating it.
+    """
+    match evaluator:
+        case KeywordsEvaluator(index=index):
+            return frozenset({index})
+        case RegexEvaluator(trigger=trigger) | MeasureEvaluator(trigger=trigger):
+            return None if trigger is None else frozenset({trigger})
+        case AllEvaluator(children=children):
+            gates = [found for child in children if (found := gate(child)) is not None]
+            return min(gates, key=len) if gates else None
+        case AnyEvaluator(children=children):
+            union: set[int] = set()
+            for child in children:
+                found = gate(child)
+                if found is None:
+                    return None
+                union |= found
+            return frozenset(union)
+    return None

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .compile import Compiler
-from .evaluate import Evaluator
+from .evaluate import Evaluator, gate
 from .keywords import KeywordIndex
 from .negation import NegationDetector
 from .spec import Cluster, PolicySpec, Rule
@@ -14,6 +14,7 @@ from .spec import Cluster, PolicySpec, Rule
 class CompiledRule:
     spec: Rule
     evaluate: Evaluator
+    gate: frozenset[int] | None  # keyword uses one of which must hit, or None (always run)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -47,7 +48,11 @@ def build_policy(spec: PolicySpec, *, version: str, source: str) -> Policy:
     compiler = Compiler(
         text_fields=spec.text_fields, levels=levels, weak_factor=spec.weak_evidence_factor
     )
-    rules = tuple(CompiledRule(rule, compiler.compile(rule.when)) for rule in spec.rules)
+    evaluators = [compiler.compile(rule.when) for rule in spec.rules]
+    rules = tuple(
+        CompiledRule(rule, evaluator, gate(evaluator))
+        for rule, evaluator in zip(spec.rules, evaluators, strict=True)
+    )
     derived = tuple((item.flag, compiler.compile(item.when)) for item in spec.derived_flags)
     return Policy(
         id=spec.policy_id,
