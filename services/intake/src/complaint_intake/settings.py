@@ -53,11 +53,18 @@ class IntakeSettings(ServiceSettings):
         validation_alias="INTAKE_CONSUME_SUBMISSIONS",
     )
     kafka_batch_size: int = Field(
-        500,
+        1000,
         ge=1,
         le=10_000,
         description="Most submissions consumed and written together.",
         validation_alias="INTAKE_KAFKA_BATCH_SIZE",
+    )
+    kafka_parts: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Parts a consumed batch is split into and written concurrently.",
+        validation_alias="INTAKE_KAFKA_PARTS",
     )
     kafka_batch_wait_ms: int = Field(
         50,

@@ -35,7 +35,7 @@ class Wiring:
         return self.intake, self.committer
 
 
-def wiring(request: Request) -> Wiring:
+async def wiring(request: Request) -> Wiring:
     found: Wiring = request.app.state.wiring
     return found
 

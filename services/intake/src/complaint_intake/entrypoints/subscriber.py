@@ -68,7 +68,7 @@ async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) 
     accepted = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Incoming)]
     refused = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Refusal)]
     intake = await _until_done("start", lambda: _ready(wiring))
-    results = await _received(intake, [incoming for _, incoming in accepted])
+    results = await _in_parts(intake, [incoming for _, incoming in accepted], settings.kafka_parts)
     for (record, _), result in zip(accepted, results, strict=True):
         if isinstance(result, Refusal):
             refused.append((record, result))
@@ -89,6 +89,16 @@ async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) 
 async def _ready(wiring: Wiring) -> Intake:
     intake, _ = wiring.ready()
     return intake
+
+
+async def _in_parts(intake: Intake, items: list[Incoming], parts: int) -> list[Receipt | Refusal]:
+    """The batch written as a few parts at once, so one part's CPU work overlaps another's
+    wait for MongoDB and Kafka. Parts are independent: a repeat in another part is resolved
+    by the unique reservation like any concurrent repeat."""
+    size = max(1, -(-len(items) // parts))
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    results = await asyncio.gather(*(_received(intake, chunk) for chunk in chunks))
+    return [result for chunk in results for result in chunk]
 
 
 async def _received(intake: Intake, items: list[Incoming]) -> list[Receipt | Refusal]:
