@@ -80,7 +80,7 @@ def request_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
     ids=lambda value: getattr(value, "label", str(value)),
 )
 @settings(
-    max_examples=40,
+    max_examples=25,
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

@@ -90,7 +90,7 @@ edge_text = st.text(
 )
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(edge_text, edge_text, edge_text, edge_text)
 def test_whatever_is_tidied_is_still_valid_or_refused(
     description: str, name: str, phone: str, email: str

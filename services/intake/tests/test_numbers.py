@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from complaint_intake.domain.numbers import (
@@ -75,6 +75,7 @@ async def test_a_full_day_gives_a_sequence_past_the_end() -> None:
     assert await first_free(everything_taken) == MAX_SEQUENCE + 1
 
 
+@settings(deadline=None)
 @given(st.integers(0, 5_000), st.sets(st.integers(1, 6_000), max_size=30))
 async def test_first_free_is_free_and_follows_a_taken_one(run: int, holes: set[int]) -> None:
     taken = set(range(1, run + 1)) - holes

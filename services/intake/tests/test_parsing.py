@@ -9,6 +9,7 @@ from complaint_intake.domain.parsing import Incoming, parse_command, parse_submi
 from complaint_intake.domain.refusals import Reason, Refusal
 
 from .samples import enveloped, raw, submission
+from .strategies import json_values
 
 pytestmark = pytest.mark.unit
 LIMIT = 64 * 1024
@@ -115,26 +116,19 @@ def test_commands_validate_into_their_lifecycle_event() -> None:
     assert [error.field for error in missing.field_errors] == ["department"]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=2_000))
 def test_random_bytes_never_raise(data: bytes) -> None:
     assert isinstance(parse(data), Incoming | Refusal)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.dictionaries(st.sampled_from([*submission(), "payload", "event_type"]), json_values))
 def test_random_json_objects_never_raise(body: dict[str, object]) -> None:
     assert isinstance(parse(json.dumps(body).encode()), Incoming | Refusal)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60), st.sampled_from(["description", "title", "receiver"]))
 def test_random_text_in_a_valid_submission_never_raises(text: str, field: str) -> None:
     result = parse(raw(submission(**{field: text})))

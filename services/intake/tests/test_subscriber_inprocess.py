@@ -70,7 +70,9 @@ async def test_bad_messages_are_dead_lettered_with_reasons_fields_and_original_b
     assert len(fakes.publisher.events) == 1
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(messages, max_size=8))
 async def test_random_messages_are_each_accounted_for(messages: list[bytes]) -> None:
     fakes = Fakes()
