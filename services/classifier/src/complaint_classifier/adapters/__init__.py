@@ -1,0 +1,1 @@
+"""MongoDB, Kafka and policy files: what the use cases run on in production."""

@@ -1,0 +1,151 @@
+"""The subscriber of received complaints and lifecycle events: results or dead letters out.
+
+One consumer group reads both topics with the range assignor, so partition N of each (both
+have the same partition count and are keyed by complaint id) goes to the same consumer: a
+complaint's classification has one writer. A batch's complaints are handled concurrently,
+each complaint's events in order; offsets are committed (NACK_ON_ERROR: when the handler
+returns) only after every event was published or dead-lettered.
+"""
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+from faststream.middlewares import AckPolicy
+
+from complaint_events import (
+    EVENT_TYPE_HEADER,
+    LIFECYCLE,
+    RECEIVED,
+    ComplaintReceived,
+    ComplaintReclassified,
+    DecodeError,
+    Envelope,
+    FieldError,
+    ReasonCode,
+    read_headers,
+)
+from complaint_runtime import DeadLetters, group_id, topic, until_done
+
+from ..use_cases import Classifier, Refused, handle_received, handle_reclassified
+from .deps import Wiring
+
+SERVICE = "classifier"
+log = logging.getLogger("complaints.classifier.subscriber")
+Record = Any  # aiokafka's ConsumerRecord (aiokafka ships no type information)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    event: Envelope[Any]
+    record: Record
+
+
+def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
+    settings = wiring.settings
+
+    @broker.subscriber(
+        topic(settings, RECEIVED),
+        topic(settings, LIFECYCLE),
+        group_id=group_id(settings, SERVICE),
+        batch=True,
+        max_records=settings.kafka_batch_size,
+        batch_timeout_ms=settings.kafka_batch_wait_ms,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        auto_offset_reset="earliest",
+        partition_assignment_strategy=(RangePartitionAssignor,),
+        decoder=_undecoded,
+    )
+    async def on_event(message: KafkaMessage) -> None:
+        raw = message.raw_message
+        await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
+
+
+async def _undecoded(message: StreamMessage[Any]) -> Any:
+    """The handler reads the raw records itself: no JSON decoding by FastStream."""
+    return message.body
+
+
+async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
+    wiring.metrics.batch_size.observe(len(records))
+    received = topic(wiring.settings, RECEIVED)
+    by_complaint: dict[str, list[Delivered]] = {}
+    for record in records:
+        event = await _decoded(record, dead, received=record.topic == received)
+        if event is not None:
+            by_complaint.setdefault(event.complaint_id, []).append(Delivered(event, record))
+    classifier = await _ready(wiring)
+    slots = asyncio.Semaphore(wiring.settings.concurrency)
+
+    async def in_order(items: list[Delivered]) -> None:
+        async with slots:
+            for item in items:
+                await _handled(classifier, item, dead)
+
+    await asyncio.gather(*(in_order(items) for items in by_complaint.values()))
+
+
+async def _decoded(record: Record, dead: DeadLetters, *, received: bool) -> Any:
+    """The event to handle, or None: dead-lettered, or a lifecycle event that is not ours
+    (recognised by its header, so it is not even parsed)."""
+    wanted = ComplaintReceived.event_type if received else ComplaintReclassified.event_type
+    event_type = read_headers(record.headers).get(EVENT_TYPE_HEADER)
+    if not received and event_type is not None and event_type != wanted:
+        return None
+    event = await dead.decode(record)
+    if event is None or event.event_type == wanted:
+        return event
+    if received:
+        detail = f"{event.event_type} does not belong on the received topic"
+        await dead.send(record, DecodeError(ReasonCode.VALIDATION_FAILED, detail))
+    return None
+
+
+def _is_received(event: Envelope[Any]) -> bool:
+    return event.event_type == ComplaintReceived.event_type
+
+
+async def _ready(wiring: Wiring) -> Classifier:
+    async for attempt in until_done("start"):
+        with attempt:
+            return wiring.ready()
+    raise AssertionError("until_done never stops retrying")
+
+
+async def _handled(classifier: Classifier, item: Delivered, dead: DeadLetters) -> None:
+    """Retried while a dependency is down; a refusal or an unexpected error is dead-lettered,
+    so one bad event cannot stall its partition."""
+    started = time.perf_counter()
+    handle = handle_received if _is_received(item.event) else handle_reclassified
+    try:
+        async for attempt in until_done(f"handle {item.event.event_type}"):
+            with attempt:
+                await handle(classifier, item.event)
+    except Refused as refusal:
+        errors = [FieldError(field=refusal.field, message=refusal.message, type="refused")]
+        error = DecodeError(ReasonCode.VALIDATION_FAILED, refusal.message, field_errors=errors)
+        await dead.send(item.record, error)
+    except Exception as failure:
+        log.error(
+            "event could not be classified",
+            extra={
+                "event_id": item.event.event_id,
+                "error": type(failure).__name__,
+                # frames only: an exception's message may quote the complaint
+                "trace": "".join(traceback.format_tb(failure.__traceback__)),
+            },
+        )
+        detail = f"classifier failed on {item.event.event_type}: {type(failure).__name__}"
+        await dead.send(item.record, DecodeError(ReasonCode.VALIDATION_FAILED, detail))
+    else:
+        classifier.metrics.handling_seconds.labels(item.event.event_type).observe(
+            time.perf_counter() - started
+        )

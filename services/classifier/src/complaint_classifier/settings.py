@@ -1,0 +1,69 @@
+"""The classifier's settings: the shared ones (see complaint_runtime) and its own, from the env."""
+
+from pathlib import Path
+
+from pydantic import Field
+
+from complaint_runtime import ServiceSettings
+
+REPO_DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
+
+
+class ClassifierSettings(ServiceSettings):
+    mongodb_database: str = Field("classifier", description="The classifier's own database.")
+    http_port: int = Field(8002, ge=1, le=65535, description="Port of the HTTP server.")
+
+    policies_dir: Path = Field(
+        REPO_DEPLOY / "policies",
+        description="Folder of policy presets; the classifier reads "
+        "<policy-id>/classification.yaml (every one must be valid, or the service stops).",
+        validation_alias="POLICIES_DIR",
+    )
+    policy_by_source: dict[str, str] = Field(
+        default_factory=dict,
+        description='Policy id per source system, as JSON: {"his": "hospital"}. A source '
+        "system not listed gets the default policy.",
+        validation_alias="CLASSIFIER_POLICY_BY_SOURCE",
+    )
+    default_policy: str = Field(
+        "retail-service",
+        min_length=1,
+        description="Policy id of complaints whose source system is not mapped.",
+        validation_alias="CLASSIFIER_DEFAULT_POLICY",
+    )
+    kafka_batch_size: int = Field(
+        500,
+        ge=1,
+        le=10_000,
+        description="Most events consumed together.",
+        validation_alias="CLASSIFIER_KAFKA_BATCH_SIZE",
+    )
+    kafka_batch_wait_ms: int = Field(
+        50,
+        ge=0,
+        le=10_000,
+        description="How long the consumer waits to fill a batch.",
+        validation_alias="CLASSIFIER_KAFKA_BATCH_WAIT_MS",
+    )
+    concurrency: int = Field(
+        32,
+        ge=1,
+        le=1_000,
+        description="Complaints of one batch handled at once (one complaint's events always "
+        "in order).",
+        validation_alias="CLASSIFIER_CONCURRENCY",
+    )
+    counter_grace_days: float = Field(
+        2.0,
+        ge=0,
+        description="Days a repeat/cluster counter is kept after its window ended, for late "
+        "complaints of that window.",
+        validation_alias="CLASSIFIER_COUNTER_GRACE_DAYS",
+    )
+    purge_interval_seconds: float = Field(
+        3600.0,
+        ge=0,
+        description="How often expired counters are deleted when the database has no TTL "
+        "index (0: never).",
+        validation_alias="CLASSIFIER_PURGE_INTERVAL_SECONDS",
+    )

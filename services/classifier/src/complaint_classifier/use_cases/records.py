@@ -1,0 +1,110 @@
+"""What the classifier keeps per complaint and per handled event (no personal data)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from complaint_events import ComplaintClassified, ComplaintReclassified, Envelope
+
+from ..domain import Acceptance, Classification, Evidence, MatchedRule
+
+Classified = Envelope[ComplaintClassified]
+
+
+class Status(StrEnum):
+    PUBLISHED = "published"  # a ComplaintClassified was published for this event
+    PENDING = "pending"  # an override that arrived before the complaint: applied later
+    KEPT_MANUAL = "kept_manual"  # an automatic pass that a manual classification outranks
+
+
+@dataclass(frozen=True)
+class Override:
+    """A person's reclassification, as the lifecycle event recorded it."""
+
+    event_id: str
+    actor: str
+    reason: str
+    severity: str
+    category: str | None
+    department: str | None
+    flags: tuple[str, ...] | None  # None keeps the automatic flags
+    at: datetime
+
+    @classmethod
+    def of(cls, event: Envelope[ComplaintReclassified]) -> "Override":
+        payload = event.payload
+        return cls(
+            event_id=event.event_id,
+            actor=payload.actor,
+            reason=payload.reason,
+            severity=payload.severity,
+            category=payload.category,
+            department=payload.department,
+            # The event always carries a list; an empty one cannot mean "no flags at all"
+            # without losing engine flags, so it keeps them.
+            flags=tuple(payload.flags) or None,
+            at=event.occurred_at,
+        )
+
+    def arguments(self) -> dict[str, Any]:
+        """Keyword arguments of `domain.reclassify`."""
+        return {
+            "severity": self.severity,
+            "category": self.category,
+            "department": self.department,
+            "flags": self.flags,
+            "decided_by": self.actor,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class Current:
+    """A complaint's classification as it stands, and who changed it by hand."""
+
+    complaint_id: str
+    policy_id: str | None = None
+    classification: Classification | None = None
+    event_id: str | None = None  # of the ComplaintClassified that published it
+    pending: tuple[Override, ...] = ()
+    overrides: tuple[Override, ...] = field(default=())
+
+    @property
+    def manual(self) -> bool:
+        return self.classification is not None and self.classification.manual
+
+    def classified(self, policy_id: str, result: Classification, event_id: str) -> "Current":
+        return replace(self, policy_id=policy_id, classification=result, event_id=event_id)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What handling one consumed event produced, so a redelivery repeats it exactly."""
+
+    complaint_id: str
+    source_event_id: str
+    status: Status
+    event: Classified | None = None
+
+
+def classification_from_payload(payload: Mapping[str, Any]) -> Classification:
+    """The inverse of `Classification.as_payload()`."""
+    rules = tuple(
+        MatchedRule(
+            rule_id=rule["rule_id"],
+            description=rule.get("description"),
+            confidence=rule["confidence"],
+            evidence=tuple(Evidence(**item) for item in rule.get("evidence", ())),
+        )
+        for rule in payload.get("matched_rules", ())
+    )
+    return Classification(
+        **{
+            **payload,
+            "flags": tuple(payload.get("flags", ())),
+            "acceptance": Acceptance(**payload["acceptance"]),
+            "matched_rules": rules,
+        }
+    )

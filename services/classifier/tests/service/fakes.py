@@ -1,0 +1,63 @@
+"""In-memory stand-ins for the store, the counters and the publisher (unit tests only)."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import CollectorRegistry
+
+from complaint_classifier.domain import ClusterKey, load_policies
+from complaint_classifier.metrics import ClassifierMetrics
+from complaint_classifier.use_cases import Classifier, Current, Outcome, PolicyBook
+from complaint_events import Envelope
+
+POLICIES = Path(__file__).resolve().parents[4] / "deploy" / "policies"
+BY_SOURCE = {"his": "hospital", "mes": "manufacturing-quality", "pms": "retail-service"}
+
+
+@dataclass
+class MemoryStore:
+    outcomes: dict[tuple[str, str], Outcome] = field(default_factory=dict)
+    complaints: dict[str, Current] = field(default_factory=dict)
+
+    async def outcome(self, complaint_id: str, source_event_id: str) -> Outcome | None:
+        return self.outcomes.get((complaint_id, source_event_id))
+
+    async def record_outcome(self, outcome: Outcome) -> Outcome:
+        return self.outcomes.setdefault((outcome.complaint_id, outcome.source_event_id), outcome)
+
+    async def current(self, complaint_id: str) -> Current | None:
+        return self.complaints.get(complaint_id)
+
+    async def save_current(self, current: Current) -> None:
+        self.complaints[current.complaint_id] = current
+
+
+@dataclass
+class MemoryCounters:
+    members: dict[str, set[str]] = field(default_factory=dict)
+
+    async def add(self, key: ClusterKey, *, complaint_id: str) -> int:
+        found = self.members.setdefault(key.key, set())
+        found.add(key.member or complaint_id)
+        return len(found)
+
+
+@dataclass
+class MemoryPublisher:
+    published: list[Envelope[Any]] = field(default_factory=list)
+
+    async def publish(self, event: Envelope[Any]) -> None:
+        self.published.append(event)
+
+
+PRESETS = load_policies(POLICIES)
+
+
+def memory_classifier() -> tuple[Classifier, MemoryStore, MemoryCounters, MemoryPublisher]:
+    store, counters, publisher = MemoryStore(), MemoryCounters(), MemoryPublisher()
+    book = PolicyBook.checked(PRESETS, BY_SOURCE, "retail-service")
+    metrics = ClassifierMetrics(CollectorRegistry())
+    classifier = Classifier(book, store, counters, publisher, metrics, lambda: datetime.now(UTC))
+    return classifier, store, counters, publisher
