@@ -4,6 +4,7 @@ them, no cluster or network needed) and consistent with each other, the images a
 from __future__ import annotations
 
 import copy
+import json
 import shlex
 from pathlib import Path
 from typing import Any
@@ -280,6 +281,15 @@ def test_every_data_file_the_image_points_at_comes_from_a_config_map(service: st
             assert key in CONFIG_MAPS[mounts[folder]]["data"], f"{service}: {variable}"
         else:
             assert path in mounts, f"{service}: {variable}={path} is not a mounted ConfigMap"
+
+
+def test_the_classifier_is_told_to_use_policies_that_exist() -> None:
+    env = {variable["name"]: variable["value"] for variable in container("classifier")["env"]}
+    chosen = {
+        env["CLASSIFIER_DEFAULT_POLICY"],
+        *json.loads(env["CLASSIFIER_POLICY_BY_SOURCE"]).values(),
+    }
+    assert chosen <= set(policy_ids())
 
 
 def test_the_example_api_keys_file_has_the_format_the_services_read() -> None:
