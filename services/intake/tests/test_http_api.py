@@ -1,6 +1,7 @@
 """The REST API end to end in one process, with in-memory adapters."""
 
 import json
+import logging
 
 import pytest
 
@@ -137,3 +138,36 @@ async def test_openapi_documents_the_request_bodies() -> None:
     assert "ComplaintSubmission" in schemas and "ComplaintAssigned" in schemas
     assert "channel" not in schemas["ComplaintSubmission"].get("required", [])
     assert "/v1/complaints/{ref}/set_legal_hold" in document["paths"]
+
+
+async def test_cors_is_off_by_default_and_on_for_configured_origins() -> None:
+    preflight = {
+        "Origin": "https://desk.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "X-API-Key, Content-Type",
+    }
+    async with running(make_app(Fakes())) as client:
+        closed = await client.options("/v1/complaints", headers=preflight)
+    async with running(make_app(Fakes(), cors_origins=["https://desk.example"])) as client:
+        opened = await client.options("/v1/complaints", headers=preflight)
+    assert "access-control-allow-origin" not in closed.headers
+    assert opened.headers["access-control-allow-origin"] == "https://desk.example"
+
+
+async def test_no_personal_data_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
+    personal = {"name": "王秘密", "phone": "13912345678", "email": "wang.secret@example.com"}
+    body = submission(complainant=personal, description="王秘密的投诉内容")
+    caplog.set_level(logging.DEBUG)
+    fakes = Fakes()
+    fakes.publisher.down = True  # the unhappy path logs the most
+    async with running(make_app(fakes)) as client:
+        await client.post("/v1/complaints", content=raw(body), headers=as_writer())
+        fakes.publisher.down = False
+        await client.post("/v1/complaints", content=raw(body), headers=as_writer())
+        await client.post(
+            "/v1/complaints", content=raw({**body, "channel": 1}), headers=as_writer()
+        )
+    logged = caplog.text + "".join(str(vars(record)) for record in caplog.records)
+    assert caplog.records  # something was logged
+    for value in [*personal.values(), "投诉内容"]:
+        assert value not in logged

@@ -27,13 +27,27 @@ PREFIX = "outage."
 
 @pytest.fixture
 async def private(tmp_path: Path) -> AsyncIterator[PrivateStack]:
-    stack = PrivateStack(tmp_path / "stack")
-    await asyncio.to_thread(stack.up, "mongo")
-    await asyncio.to_thread(stack.up, "kafka")
+    stack = await _started(tmp_path / "stack")
     await ensure_topics(stack.kafka_bootstrap, PREFIX)
     yield stack
     await asyncio.to_thread(stack.down, "kafka")
     await asyncio.to_thread(stack.down, "mongo")
+
+
+async def _started(directory: Path, attempts: int = 3) -> PrivateStack:
+    """Both servers up; a port taken between choosing and binding it means another try."""
+    for attempt in range(attempts):
+        stack = PrivateStack(directory / str(attempt))
+        try:
+            await asyncio.to_thread(stack.up, "mongo")
+            await asyncio.to_thread(stack.up, "kafka")
+            return stack
+        except RuntimeError:
+            await asyncio.to_thread(stack.down, "kafka")
+            await asyncio.to_thread(stack.down, "mongo")
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def settings_for(stack: PrivateStack, tmp_path: Path) -> IntakeSettings:
@@ -104,13 +118,18 @@ async def produce_steadily(bootstrap: str, values: list[bytes], every: float = 0
 
 async def outage_after(
     stream: Stream, acknowledged: int, stop: Callable[[], None], start: Callable[[], None]
-) -> None:
+) -> dict[str, Any]:
+    """Stop a server once the stream is flowing, restart it 8 s later (longer than a client's
+    server selection and retries, so 503s happen); the readiness report during the outage."""
     while len(stream.acknowledged) < acknowledged:
         await stream.progress.wait()
         stream.progress.clear()
     await asyncio.to_thread(stop)
-    await asyncio.sleep(8)  # longer than a client's server selection and retries: 503s happen
+    await asyncio.sleep(2)
+    readiness = await stream.client.get("/health/ready")
+    await asyncio.sleep(6)
     await asyncio.to_thread(start)
+    return {**readiness.json(), "http_status": readiness.status_code}
 
 
 def bodies(system: str, prefix: str, count: int) -> list[bytes]:
@@ -149,7 +168,7 @@ async def test_a_database_outage_mid_stream_loses_nothing(
     rest, kafka = bodies(system, "H", 40), bodies(system, "K", 40)
     async with in_process(live) as client:
         stream = Stream(client)
-        await asyncio.gather(
+        _, _, readiness = await asyncio.gather(
             stream.submit_all(rest),
             produce_steadily(private.kafka_bootstrap, kafka),
             outage_after(stream, 10, lambda: private.down("mongo"), lambda: private.up("mongo")),
@@ -157,6 +176,8 @@ async def test_a_database_outage_mid_stream_loses_nothing(
         events = await all_received(live, system, 80)
         assert await committed_everything(live, within=60)
     assert stream.statuses[503] > 0  # the outage was felt
+    assert readiness["http_status"] == 503 and readiness["checks"]["mongodb"] != "ok"
+    assert readiness["checks"]["kafka"] == "ok"
     check(stream, events, 80)
 
 
@@ -167,7 +188,7 @@ async def test_a_broker_outage_mid_stream_loses_nothing(
     rest, kafka = bodies(system, "H", 40), bodies(system, "K", 40)
     async with in_process(live) as client:
         stream = Stream(client)
-        await asyncio.gather(
+        _, _, readiness = await asyncio.gather(
             stream.submit_all(rest),
             produce_steadily(private.kafka_bootstrap, kafka),
             outage_after(stream, 10, lambda: private.down("kafka"), lambda: private.up("kafka")),
@@ -175,4 +196,6 @@ async def test_a_broker_outage_mid_stream_loses_nothing(
         events = await all_received(live, system, 80)
         assert await committed_everything(live, within=60)
     assert stream.statuses[503] > 0
+    assert readiness["http_status"] == 503 and readiness["checks"]["kafka"] != "ok"
+    assert readiness["checks"]["mongodb"] == "ok"
     check(stream, events, 80)
