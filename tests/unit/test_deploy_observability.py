@@ -27,12 +27,10 @@ PERSONAL = {"name", "phone", "email", "e_mail", "address", "complainant", "perso
 INSTALL = "promtool is not on PATH: apt-get install -y prometheus (Debian/Ubuntu ships it there)"
 
 
-def promtool(*args: str) -> subprocess.CompletedProcess[str]:
+def promtool(*args: str, cwd: Path = PROMETHEUS) -> subprocess.CompletedProcess[str]:
     if shutil.which("promtool") is None:
         pytest.fail(INSTALL)
-    return subprocess.run(
-        ["promtool", *args], cwd=PROMETHEUS, capture_output=True, text=True, check=False
-    )
+    return subprocess.run(["promtool", *args], cwd=cwd, capture_output=True, text=True, check=False)
 
 
 def rules(kind: str) -> list[dict]:
@@ -158,13 +156,7 @@ def test_the_unit_tests_notice_a_service_down_alert_that_fires_too_early(tmp_pat
     hasty = alerts.read_text().replace("== 0\n        for: 2m", "== 0\n        for: 1m", 1)
     assert hasty != alerts.read_text()
     alerts.write_text(hasty)
-    done = subprocess.run(
-        ["promtool", "test", "rules", "tests/alerts_test.yml"],
-        cwd=tmp_path / "prometheus",
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = promtool("test", "rules", "tests/alerts_test.yml", cwd=tmp_path / "prometheus")
     assert done.returncode != 0 and "ComplaintServiceDown" in done.stdout + done.stderr
 
 
