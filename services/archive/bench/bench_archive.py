@@ -21,6 +21,7 @@ import json
 import math
 import os
 import random
+import re
 import sys
 import time
 import uuid
@@ -118,7 +119,12 @@ def api(archive: Archive, settings: ArchiveSettings) -> AsyncClient:
     )
 
 
+ONLY: re.Pattern[str] | None = None
+
+
 async def measure(name: str, samples: int, call: Callable[[int], Awaitable[Any]]) -> dict[str, Any]:
+    if ONLY is not None and not ONLY.search(name):
+        return {"operation": name, "skipped": True}
     times = []
     for sample in range(samples):
         started = time.perf_counter()
@@ -288,8 +294,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the database")
+    parser.add_argument("--only", help="measure only the operations this regex finds")
     parser.add_argument("--output", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
+    global ONLY
+    ONLY = re.compile(args.only) if args.only else None
     result = asyncio.run(run(args))
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if args.output:

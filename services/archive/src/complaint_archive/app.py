@@ -75,7 +75,8 @@ def build(settings: ArchiveSettings, *, keys: ApiKeys | None = None) -> FastAPI:
     app.include_router(complaints_router(keys))
     app.include_router(reports_router(keys))
     for error_type in TRANSIENT:
-        app.add_exception_handler(error_type, _unavailable)
+        if issubclass(error_type, Exception):
+            app.add_exception_handler(error_type, _unavailable)
     return app
 
 
