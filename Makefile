@@ -12,15 +12,21 @@ endif
 STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test lint typecheck pytest unit integration stack-up stack-down \
+.PHONY: help setup tools k8s-config run test lint typecheck pytest unit integration stack-up stack-down \
         stack-status stack-logs stack-reset topics schemas clean
 
 help:
 	@echo "make run     start the stack and the system (Ctrl-C stops everything it started)"
 	@echo "make test    lint, type-check and run every test (starts the stack when needed)"
-	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas"
+	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas | k8s-config"
 
-setup: .venv/.synced
+setup: .venv/.synced tools
+
+# promtool checks the Prometheus rules in the tests (Debian's prometheus package).
+tools:
+	@command -v promtool >/dev/null || { echo "installing promtool (Debian package prometheus)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends prometheus >/dev/null; }
 
 .venv/.synced: pyproject.toml uv.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@$(UV) --version >/dev/null 2>&1 || { echo "installing uv $(UV_VERSION) with pip"; \
@@ -48,6 +54,9 @@ topics: setup stack-up
 
 schemas: setup
 	$(UV) run python -m complaint_events.export
+
+k8s-config: setup
+	$(UV) run python -m deploy.k8s.render_config
 
 run: setup
 	@$(UV) run python -m deploy.local.run
