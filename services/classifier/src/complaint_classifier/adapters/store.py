@@ -65,7 +65,11 @@ class MongoStore:
             "overrides": [asdict(item) for item in current.overrides],
             "updated_at": datetime.now(UTC),
         }
-        await self.complaints.replace_one({"_id": current.complaint_id}, document, upsert=True)
+        where = {"_id": current.complaint_id}
+        try:
+            await self.complaints.replace_one(where, document, upsert=True)
+        except DuplicateKeyError:  # two upserts raced to insert it; it exists now
+            await self.complaints.replace_one(where, document, upsert=True)
 
 
 def _outcome_id(complaint_id: str, source_event_id: str) -> str:
