@@ -20,7 +20,6 @@ from complaint_runtime import (
     DeadLetters,
     configure_logging,
     create_app,
-    for_a_while,
     kafka_check,
     make_broker,
     mongo_client,
@@ -31,6 +30,7 @@ from complaint_runtime import (
 from .adapters.kafka import KafkaPublisher
 from .adapters.mongo import MongoStore
 from .adapters.numbering import NumberAllocator, NumberClaims
+from .adapters.retrying import briefly
 from .domain.numbers import NumbersExhausted
 from .domain.parsing import Incoming, submission_model
 from .domain.records import Receipt
@@ -146,10 +146,8 @@ def _committer(
 ) -> GroupCommit[Incoming, Receipt | Refusal]:
     async def write(batch: Sequence[Incoming]) -> list[Receipt | Refusal]:
         metrics.batch_size.labels("http").observe(len(batch))
-        async for attempt in for_a_while("receive", seconds=settings.unavailable_after_seconds):
-            with attempt:
-                return await receive(intake, batch)
-        raise AssertionError("for_a_while raises when it gives up")
+        wait = settings.unavailable_after_seconds
+        return await briefly("receive", lambda: receive(intake, batch), seconds=wait)
 
     return GroupCommit(write, max_batch=settings.http_batch_size, writers=settings.http_writers)
 

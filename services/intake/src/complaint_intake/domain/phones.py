@@ -1,9 +1,12 @@
 """Phone numbers in one format (E.164) wherever they can be read."""
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 
+@lru_cache(maxsize=65_536)  # pure, and people who complain often use the same number
 def normalise_phone(raw: str, region: str) -> str:
     """E.164 (`+8613800138000`) for a valid number, read with `region` when it has no country
     code; anything else (service numbers like 12315, extensions, free text) is kept as given,

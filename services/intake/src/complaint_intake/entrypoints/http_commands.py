@@ -8,8 +8,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from complaint_events import LIFECYCLE_COMMANDS, LifecycleEvent
-from complaint_runtime import ApiKeys, Caller, for_a_while, require
+from complaint_runtime import ApiKeys, Caller, require
 
+from ..adapters.retrying import briefly
 from ..domain.parsing import parse_command
 from ..domain.refusals import Refusal
 from ..use_cases import lifecycle_event, record_command
@@ -55,11 +56,8 @@ def _endpoint(command: str, writer: Any) -> Callable[..., Awaitable[Any]]:
             return complaint
         event = lifecycle_event(complaint, payload)
         intake, _ = wiring.ready()
-        async for attempt in for_a_while(
-            f"record {command}", seconds=wiring.settings.unavailable_after_seconds
-        ):
-            with attempt:
-                await record_command(intake, event)
+        wait = wiring.settings.unavailable_after_seconds
+        await briefly(f"record {command}", lambda: record_command(intake, event), seconds=wait)
         wiring.metrics.commands.labels(command).inc()
         return CommandRecorded(
             event_id=event.event_id,

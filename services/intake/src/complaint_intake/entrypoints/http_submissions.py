@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from complaint_runtime import ApiKeys, Caller, for_a_while, require
+from complaint_runtime import ApiKeys, Caller, require
 
+from ..adapters.retrying import briefly
 from ..domain.parsing import Incoming, parse_submission
 from ..domain.refusals import Refusal
 from ..use_cases import ComplaintRecord
@@ -108,11 +109,8 @@ async def find_complaint(
     """The complaint by id or number; 404 when intake never published it, 403 when the key
     is bound to other source systems."""
     intake, _ = wiring.ready()
-    async for attempt in for_a_while(
-        "find complaint", seconds=wiring.settings.unavailable_after_seconds
-    ):
-        with attempt:
-            complaint = await intake.store.complaint(ref)
+    wait = wiring.settings.unavailable_after_seconds
+    complaint = await briefly("find complaint", lambda: intake.store.complaint(ref), seconds=wait)
     if complaint is None:
         return error_response(404, "unknown_complaint", f"no complaint {ref}")
     if not caller.may_submit_for(complaint.source_system):

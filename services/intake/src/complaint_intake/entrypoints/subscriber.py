@@ -7,8 +7,8 @@ every message in it was published as `ComplaintReceived` or dead-lettered.
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -16,8 +16,9 @@ from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 
 from complaint_events import SUBMITTED
-from complaint_runtime import DeadLetters, group_id, topic, until_done
+from complaint_runtime import DeadLetters, group_id, topic
 
+from ..adapters.retrying import persistently
 from ..domain.parsing import Incoming, parse_submission
 from ..domain.records import Receipt
 from ..domain.refusals import Reason, Refusal
@@ -27,7 +28,6 @@ from .deps import Wiring
 SERVICE = "intake"
 log = logging.getLogger("complaints.intake.subscriber")
 Record = Any  # aiokafka's ConsumerRecord (aiokafka ships no type information)
-T = TypeVar("T")
 
 
 def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
@@ -67,7 +67,7 @@ async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) 
     ]
     accepted = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Incoming)]
     refused = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Refusal)]
-    intake = await _until_done("start", lambda: _ready(wiring))
+    intake = await persistently("start", lambda: _ready(wiring))
     results = await _in_parts(intake, [incoming for _, incoming in accepted], settings.kafka_parts)
     for (record, _), result in zip(accepted, results, strict=True):
         if isinstance(result, Refusal):
@@ -107,19 +107,12 @@ async def _received(intake: Intake, items: list[Incoming]) -> list[Receipt | Ref
     if not items:
         return []
     try:
-        return await _until_done("receive submissions", lambda: receive(intake, items))
+        return await persistently("receive submissions", lambda: receive(intake, items))
     except Exception as error:
         if len(items) == 1:
             log.error("submission failed unexpectedly", extra={"error": type(error).__name__})
             return [Refusal(Reason.PROCESSING_FAILED, f"intake failed: {type(error).__name__}")]
         return [result for item in items for result in await _received(intake, [item])]
-
-
-async def _until_done(what: str, call: Callable[[], Awaitable[T]]) -> T:
-    async for attempt in until_done(what):
-        with attempt:
-            return await call()
-    raise AssertionError("until_done never stops retrying")
 
 
 def _bounded(record: Record, limit: int) -> Record:
