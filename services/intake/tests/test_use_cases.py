@@ -140,3 +140,12 @@ async def test_a_command_is_published_for_the_complaint() -> None:
     await record_command(intake, event)
     assert event.complaint_id == receipt.complaint_id
     assert published(intake).events[-1] is event
+
+
+async def test_in_one_batch_a_changed_copy_conflicts_and_the_original_repeats() -> None:
+    intake = make_intake()
+    original = await only(intake, incoming())
+    changed, repeat = await receive(intake, [incoming(description="changed"), incoming()])
+    assert isinstance(changed, Refusal) and changed.reason == Reason.DUPLICATE_CONFLICT
+    assert isinstance(repeat, Receipt) and repeat.duplicate
+    assert repeat.complaint_id == original.complaint_id

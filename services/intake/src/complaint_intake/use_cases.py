@@ -77,33 +77,32 @@ async def receive(intake: Intake, batch: Sequence[Incoming]) -> list[Receipt | R
         for item, number in zip(firsts.values(), numbers, strict=True)
     ]
     inserted = await intake.store.reserve(candidates)
-    outcomes: dict[str, Receipt | Refusal] = {}
+    standing: dict[str, Reservation] = {}  # the reservation each key stands for
     to_publish: list[tuple[Reservation, Incoming]] = []
     for candidate in candidates:
+        item = firsts[candidate.key]
         if candidate.key in inserted:
-            outcomes[candidate.key] = receipt(candidate, duplicate=False)
-            to_publish.append((candidate, firsts[candidate.key]))
+            standing[candidate.key] = candidate
+            to_publish.append((candidate, item))
         else:
-            outcome = await _known(intake, candidate, firsts[candidate.key], to_publish)
-            outcomes[candidate.key] = outcome
+            standing[candidate.key] = await _existing(intake, candidate, item, to_publish)
     await _publish(intake, to_publish)
-    return [_answer(item, firsts, outcomes) for item in batch]
+    return [_answer(item, firsts, standing, inserted) for item in batch]
 
 
-async def _known(
+async def _existing(
     intake: Intake,
     candidate: Reservation,
     item: Incoming,
     to_publish: list[tuple[Reservation, Incoming]],
-) -> Receipt | Refusal:
+) -> Reservation:
     existing = await intake.store.reservation(candidate.key)
     if existing is None:  # the insert said it exists: only a purge in between explains this
         raise LookupError(f"reservation {candidate.key} vanished")
-    if existing.fingerprint != candidate.fingerprint:
-        return _conflict(candidate.key)
-    if await intake.store.complaint(existing.complaint_id) is None:
+    same = existing.fingerprint == candidate.fingerprint
+    if same and await intake.store.complaint(existing.complaint_id) is None:
         to_publish.append((existing, item))  # reserved earlier but never published: finish it
-    return receipt(existing, duplicate=True)
+    return existing
 
 
 async def _publish(intake: Intake, to_publish: list[tuple[Reservation, Incoming]]) -> None:
@@ -118,17 +117,19 @@ async def _publish(intake: Intake, to_publish: list[tuple[Reservation, Incoming]
 
 
 def _answer(
-    item: Incoming, firsts: dict[str, Incoming], outcomes: dict[str, Receipt | Refusal]
+    item: Incoming,
+    firsts: dict[str, Incoming],
+    standing: dict[str, Reservation],
+    inserted: set[str],
 ) -> Receipt | Refusal:
+    """New for the one item that made the reservation; a repeat with the same content gets
+    the original answer, one with other content a conflict."""
     key = submission_key(item.submission)
-    outcome = outcomes[key]
-    if firsts[key] is item or isinstance(outcome, Refusal):
-        return outcome
-    if fingerprint(item.submission) != fingerprint(firsts[key].submission):
+    reservation = standing[key]
+    if fingerprint(item.submission) != reservation.fingerprint:
         return _conflict(key)
-    return Receipt(
-        outcome.complaint_id, outcome.complaint_number, outcome.received_event_id, duplicate=True
-    )
+    new = key in inserted and firsts[key] is item
+    return receipt(reservation, duplicate=not new)
 
 
 def _conflict(key: str) -> Refusal:
