@@ -63,7 +63,7 @@ class IntakeSettings(ServiceSettings):
         4,
         ge=1,
         le=64,
-        description="Parts a consumed batch is split into and written concurrently.",
+        description="Parts (by message key) a consumed batch is written in concurrently.",
         validation_alias="INTAKE_KAFKA_PARTS",
     )
     kafka_batch_wait_ms: int = Field(

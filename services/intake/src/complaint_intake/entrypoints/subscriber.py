@@ -7,6 +7,7 @@ every message in it was published as `ComplaintReceived` or dead-lettered.
 import asyncio
 import dataclasses
 import logging
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,36 @@ async def _undecoded(message: StreamMessage[Any]) -> Any:
 
 
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
+    """Parse and write the batch in parts at once (one part's parsing overlaps another's wait
+    for MongoDB and Kafka), then dead-letter what was refused; the offsets commit after."""
+    intake = await persistently("start", lambda: _ready(wiring))
+    parts = _parts(records, wiring.settings.kafka_parts)
+    refused = [
+        refusal
+        for outcome in await asyncio.gather(*(_part(intake, part, wiring) for part in parts))
+        for refusal in outcome
+    ]
+    limit = wiring.settings.max_body_bytes
+    letters = (dead.send(_bounded(record, limit), why.as_decode_error()) for record, why in refused)
+    await asyncio.gather(*letters)
+    for _, refusal in refused:
+        wiring.metrics.rejected.labels("kafka", refusal.reason.value).inc()
+    wiring.metrics.batch_size.labels("kafka").observe(len(records))
+
+
+def _parts(records: Sequence[Record], count: int) -> list[list[Record]]:
+    """Split by message key, so repeats of one submission (same key) meet in one part; a
+    repeat in another part is still resolved by the unique reservation."""
+    parts: list[list[Record]] = [[] for _ in range(count)]
+    for record in records:
+        parts[zlib.crc32(record.key or b"") % count].append(record)
+    return [part for part in parts if part]
+
+
+async def _part(
+    intake: Intake, records: list[Record], wiring: Wiring
+) -> list[tuple[Record, Refusal]]:
+    """Receive the part's valid submissions; the records refused, with why."""
     settings, metrics = wiring.settings, wiring.metrics
     parsed = [
         parse_submission(
@@ -67,38 +98,18 @@ async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) 
     ]
     accepted = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Incoming)]
     refused = [(r, p) for r, p in zip(records, parsed, strict=True) if isinstance(p, Refusal)]
-    intake = await persistently("start", lambda: _ready(wiring))
-    results = await _in_parts(intake, [incoming for _, incoming in accepted], settings.kafka_parts)
+    results = await _received(intake, [incoming for _, incoming in accepted])
     for (record, _), result in zip(accepted, results, strict=True):
         if isinstance(result, Refusal):
             refused.append((record, result))
         else:
             (metrics.duplicates if result.duplicate else metrics.received).labels("kafka").inc()
-    metrics.batch_size.labels("kafka").observe(len(records))
-    limit = settings.max_body_bytes
-    await asyncio.gather(
-        *(
-            dead.send(_bounded(record, limit), refusal.as_decode_error())
-            for record, refusal in refused
-        )
-    )
-    for _, refusal in refused:
-        metrics.rejected.labels("kafka", refusal.reason.value).inc()
+    return refused
 
 
 async def _ready(wiring: Wiring) -> Intake:
     intake, _ = wiring.ready()
     return intake
-
-
-async def _in_parts(intake: Intake, items: list[Incoming], parts: int) -> list[Receipt | Refusal]:
-    """The batch written as a few parts at once, so one part's CPU work overlaps another's
-    wait for MongoDB and Kafka. Parts are independent: a repeat in another part is resolved
-    by the unique reservation like any concurrent repeat."""
-    size = max(1, -(-len(items) // parts))
-    chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    results = await asyncio.gather(*(_received(intake, chunk) for chunk in chunks))
-    return [result for chunk in results for result in chunk]
 
 
 async def _received(intake: Intake, items: list[Incoming]) -> list[Receipt | Refusal]:
