@@ -291,10 +291,14 @@ def received(
 
 
 def classified(
-    complaint: str, at: datetime, severity: str = "B", flags: Iterable[str] = ()
+    complaint: str,
+    at: datetime,
+    severity: str = "B",
+    flags: Iterable[str] = (),
+    policy: str = POLICY,
 ) -> Envelope[ComplaintClassified]:
     payload = ComplaintClassified(
-        policy_id=POLICY,
+        policy_id=policy,
         policy_version="sha256:test",
         severity=severity,
         severity_rank=0,

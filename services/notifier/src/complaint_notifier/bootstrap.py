@@ -60,6 +60,7 @@ async def open_notifier(
         width=timedelta(seconds=settings.timer_slot_seconds),
         retention=timedelta(days=settings.timer_retention_days),
     )
+    channels = senders(settings, http)
     try:
         yield (
             Notifier(
@@ -70,7 +71,7 @@ async def open_notifier(
                 deliveries=MongoDeliveryLog(database),
                 breaches=MongoBreaches(database),
                 publisher=KafkaPublisher(broker, settings, timeout=settings.smtp_timeout_seconds),
-                senders=senders(settings, http),
+                senders=channels,
                 clock=clock,
                 metrics=metrics,
                 options=SendOptions(
@@ -84,6 +85,9 @@ async def open_notifier(
             client,
         )
     finally:
+        for sender in channels.values():
+            if isinstance(sender, SmtpSender):
+                await sender.aclose()
         await http.aclose()
         await client.close()
 
@@ -98,6 +102,7 @@ def senders(settings: NotifierSettings, http: httpx.AsyncClient) -> dict[NoticeC
         password=password,
         tls=settings.smtp_tls,
         timeout=settings.smtp_timeout_seconds,
+        connections=settings.smtp_connections,
     )
     webhook = WebhookSender(http, settings.webhook_secret.get_secret_value().encode())
     return {email.channel: email, webhook.channel: webhook}

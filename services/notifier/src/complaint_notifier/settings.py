@@ -62,6 +62,13 @@ class NotifierSettings(ServiceSettings):
         description="Sender address of notice e-mails.",
         validation_alias="SMTP_FROM",
     )
+    smtp_connections: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="SMTP sessions kept open and reused for sending.",
+        validation_alias="SMTP_CONNECTIONS",
+    )
     smtp_timeout_seconds: float = Field(
         10.0,
         gt=0,

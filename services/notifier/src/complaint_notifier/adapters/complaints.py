@@ -4,7 +4,6 @@ One consumer owns a complaint's partition of every input topic, so each document
 single writer and a whole-document replace is safe (no concurrent update to lose).
 """
 
-import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,11 +24,11 @@ class MongoComplaints:
         return record_from_doc(doc) if doc is not None else None
 
     async def load_many(self, complaint_ids: Iterable[str]) -> dict[str, ComplaintRecord]:
-        # One lookup by _id each: servers without secondary indexes (FerretDB) still serve
-        # _id equality from the primary key, where an $in would read the whole collection.
         ids = sorted(set(complaint_ids))
-        found = await asyncio.gather(*(self.load(complaint_id) for complaint_id in ids))
-        return {record.complaint_id: record for record in found if record is not None}
+        if not ids:
+            return {}
+        found = self.collection.find({"_id": {"$in": ids}})
+        return {doc["_id"]: record_from_doc(doc) async for doc in found}
 
     async def save(self, record: ComplaintRecord) -> None:
         doc = record_to_doc(record)

@@ -6,6 +6,7 @@ cost the same however large the collection grows; lookups happen only after a cr
 """
 
 import contextlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from ..service_layer.ports import EntryStatus, Outcome, ScheduledEntry
+from .inserts import insert_new
 
 CLAIMS = "notice_claims"
 SENT = "notices_sent"
@@ -28,34 +30,49 @@ class MongoClaims:
     def __init__(self, database: AsyncDatabase[Any], *, owner: str, lease: timedelta) -> None:
         self.collection, self.owner, self.lease = database[CLAIMS], owner, lease
 
-    async def take(self, entry: ScheduledEntry, now: datetime) -> int | None:
-        notice = entry.notice
-        attempt = entry.attempt + 1  # every attempt up to the entry's was taken already
+    async def take(self, entries: Sequence[ScheduledEntry], now: datetime) -> dict[str, int]:
+        """One insert for the whole round; the ones another sender has are looked at only when
+        their sender may have died."""
+        docs = [self._claim(entry.notice.notice_id, entry.attempt + 1, now) for entry in entries]
+        taken = await insert_new(self.collection, docs)
+        owned = {doc["notice_id"]: doc["attempt"] for doc in docs if doc["_id"] not in taken}
+        for entry in entries:
+            if entry.notice.notice_id not in owned and self._suspect(entry, now):
+                attempt = await self._take_over(entry, now)
+                if attempt is not None:
+                    owned[entry.notice.notice_id] = attempt
+        return owned
+
+    def _suspect(self, entry: ScheduledEntry, now: datetime) -> bool:
         # Entry statuses are advisory (their updates may be lost): a notice long overdue may
         # have a dead sender even though its entry still says pending.
-        suspect = entry.status is EntryStatus.CLAIMED or now - notice.send_at > self.lease
+        return entry.status is EntryStatus.CLAIMED or now - entry.notice.send_at > self.lease
+
+    async def _take_over(self, entry: ScheduledEntry, now: datetime) -> int | None:
+        notice_id = entry.notice.notice_id
+        attempt = entry.attempt + 1  # every attempt up to the entry's was taken already
         for _ in range(MAX_TAKEOVERS):
-            key = f"{notice.notice_id}#{attempt}"
-            try:
-                await self.collection.insert_one(
-                    {
-                        "_id": key,
-                        "notice_id": notice.notice_id,
-                        "attempt": attempt,
-                        "owner": self.owner,
-                        "claimed_at": now,
-                        "lease_until": now + self.lease,
-                    }
-                )
-                return attempt
-            except DuplicateKeyError:
-                if not suspect:
-                    return None
-                held = await self.collection.find_one({"_id": key})
-                if held is not None and held["lease_until"] > now:
-                    return None
-                attempt += 1
+            held = await self.collection.find_one({"_id": f"{notice_id}#{attempt}"})
+            if held is not None and held["lease_until"] > now:
+                return None
+            if held is None:
+                try:
+                    await self.collection.insert_one(self._claim(notice_id, attempt, now))
+                    return attempt
+                except DuplicateKeyError:
+                    return None  # another sender took this attempt just now
+            attempt += 1
         return None
+
+    def _claim(self, notice_id: str, attempt: int, now: datetime) -> dict[str, Any]:
+        return {
+            "_id": f"{notice_id}#{attempt}",
+            "notice_id": notice_id,
+            "attempt": attempt,
+            "owner": self.owner,
+            "claimed_at": now,
+            "lease_until": now + self.lease,
+        }
 
 
 class MongoDeliveryLog:

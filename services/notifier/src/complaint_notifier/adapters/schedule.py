@@ -17,11 +17,11 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from ..domain import PlannedNotice
 from ..service_layer.ports import OPEN, EntryStatus, ScheduledEntry
 from .documents import iso, notice_from_doc, notice_to_doc, when
+from .inserts import insert_new
 
 PREFIX = "timers_"
 WAKEUPS = "timer_wakeups"
@@ -29,7 +29,6 @@ STATE = "scheduler_state"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GRACE = timedelta(seconds=60)
 """How long after a slot's end its late inserts are still expected (slow writers, skew)."""
-DUPLICATE = 11000
 OPEN_STATES = [status.value for status in OPEN]
 
 
@@ -79,7 +78,7 @@ class SlotSchedule:
         for slot, group in _by_slot(self, notices).items():
             await self._insert(self.db[self.name(slot)], group)
             if slot + self.width <= now + self.grace:
-                await _insert_ignoring_duplicates(
+                await insert_new(
                     self.wakeups, [{"_id": n.notice_id, "slot": self.name(slot)} for n in group]
                 )
 
@@ -87,7 +86,7 @@ class SlotSchedule:
         if collection.name not in self._indexed:
             await collection.create_index([("status", 1), ("send_at", 1)], name="due")
             self._indexed.add(collection.name)
-        present = await _insert_ignoring_duplicates(collection, [_entry_doc(n) for n in notices])
+        present = await insert_new(collection, [_entry_doc(n) for n in notices])
         if present:  # planned again after a drop: pending once more
             await collection.update_many(
                 {"_id": {"$in": present}, "status": EntryStatus.DROPPED.value},
@@ -120,7 +119,7 @@ class SlotSchedule:
 
     async def mark(
         self,
-        entry: ScheduledEntry,
+        entries: Sequence[ScheduledEntry],
         status: EntryStatus,
         *,
         attempt: int | None = None,
@@ -131,10 +130,13 @@ class SlotSchedule:
             fields["attempt"] = attempt
         if lease_until is not None:
             fields["lease_until"] = lease_until
-        notice_id = entry.notice.notice_id
-        await self._entries(entry.notice.send_at).update_one({"_id": notice_id}, {"$set": fields})
-        if status not in OPEN:
-            await self.wakeups.delete_one({"_id": notice_id})
+        by_slot: dict[datetime, list[str]] = {}
+        for entry in entries:
+            by_slot.setdefault(self.slot_of(entry.notice.send_at), []).append(
+                entry.notice.notice_id
+            )
+        for slot, ids in by_slot.items():
+            await self.db[self.name(slot)].update_many({"_id": {"$in": ids}}, {"$set": fields})
 
     async def advance(self, now: datetime) -> None:
         """Move the cursor past finished slots; forget wake-ups of entries no longer open."""
@@ -228,19 +230,3 @@ def _entry(doc: dict[str, Any]) -> ScheduledEntry:
         attempt=doc.get("attempt", 0),
         lease_until=doc.get("lease_until"),
     )
-
-
-async def _insert_ignoring_duplicates(
-    collection: AsyncCollection[Any], docs: list[dict[str, Any]]
-) -> list[Any]:
-    """Insert what is new; the ids that were there already."""
-    if not docs:
-        return []
-    try:
-        await collection.insert_many(docs, ordered=False)
-    except BulkWriteError as error:
-        errors = error.details.get("writeErrors", [])
-        if any(item.get("code") != DUPLICATE for item in errors):
-            raise
-        return [docs[item["index"]]["_id"] for item in errors]
-    return []

@@ -1,7 +1,8 @@
-"""Use case: a scheduled notice is due; claim it, check it is still wanted, send it, record it.
+"""Use case part: a due notice claimed by this sender; check it is still wanted, send it.
 
-The claim is an insert of a unique (notice, attempt) key, so two replicas never both own an
-attempt; a sender that died is replaced once its lease ran out, by the next attempt number.
+The claim (scheduler.py) is an insert of a unique (notice, attempt) key, so two replicas never
+both own an attempt; a sender that died is replaced once its lease ran out, by the next
+attempt number, which sees what the earlier one recorded and does not send it again.
 """
 
 import asyncio
@@ -14,36 +15,33 @@ from ..domain import PlannedNotice, next_progress_notice
 from .composing import compose, still_wanted
 from .context import PRODUCER, Notifier, persist
 from .delivering import deliver
-from .ports import EntryStatus, ScheduledEntry
+from .ports import EntryStatus
 from .record import ComplaintRecord
 
 log = logging.getLogger("complaints.notifier.firing")
 SCHEDULER = "scheduler"
 
 
-async def fire(ctx: Notifier, entry: ScheduledEntry, record: ComplaintRecord | None) -> None:
-    now = ctx.clock.now()
-    attempt = await ctx.claims.take(entry, now)
-    if attempt is None:
-        return
-    lease_until = now + ctx.options.lease
-    await ctx.schedule.mark(entry, EntryStatus.CLAIMED, attempt=attempt, lease_until=lease_until)
-    notice = entry.notice
+async def fire(
+    ctx: Notifier,
+    notice: PlannedNotice,
+    attempt: int,
+    record: ComplaintRecord | None,
+    taken_at: datetime,
+) -> EntryStatus:
+    """The notice's status once done: sent, failed (a delivery dead-lettered) or dropped."""
     if record is None or not still_wanted(ctx.rules, record, notice):
-        await ctx.schedule.mark(entry, EntryStatus.DROPPED)
-        return
-    ctx.metrics.lag((now - notice.send_at).total_seconds())
+        return EntryStatus.DROPPED
+    ctx.metrics.lag((taken_at - notice.send_at).total_seconds())
     if notice.kind is NoticeKind.BREACH:
         await announce_breach(ctx, record, notice, attempt)
     deliveries = compose(ctx.rules, record, notice, ctx.senders)
     if not deliveries:
-        log.warning(
-            "nobody to notify", extra={"notice_id": notice.notice_id, "roles": notice.roles}
-        )
+        log.warning("nobody to notify", extra={"notice_id": notice.notice_id})
     delivered = await asyncio.gather(*(deliver(ctx, item, attempt) for item in deliveries))
-    await ctx.schedule.mark(entry, EntryStatus.SENT if all(delivered) else EntryStatus.FAILED)
     if notice.kind is NoticeKind.PROGRESS:
-        await schedule_next_progress(ctx, record, notice, now)
+        await schedule_next_progress(ctx, record, notice, taken_at)
+    return EntryStatus.SENT if all(delivered) else EntryStatus.FAILED
 
 
 async def announce_breach(

@@ -83,12 +83,13 @@ class Schedule(Protocol):
 
     async def mark(
         self,
-        entry: ScheduledEntry,
+        entries: Sequence[ScheduledEntry],
         status: EntryStatus,
         *,
         attempt: int | None = None,
         lease_until: datetime | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Record the entries' status (advisory: the claims and delivery records are the truth)."""
 
     async def advance(self, now: datetime) -> None:
         """Stop looking at past slots that hold nothing open any more."""
@@ -99,8 +100,8 @@ class Schedule(Protocol):
 
 
 class Claims(Protocol):
-    async def take(self, entry: ScheduledEntry, now: datetime) -> int | None:
-        """The attempt number now ours, or None when another sender holds the notice."""
+    async def take(self, entries: Sequence[ScheduledEntry], now: datetime) -> dict[str, int]:
+        """Notice id → attempt number of the entries now ours; others hold the rest."""
 
 
 class DeliveryLog(Protocol):
