@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
-from complaint_events import NOTICES, NoticeFailed
+from complaint_events import NOTICES, NoticeChannel, NoticeFailed, NoticeKind
 from complaint_notifier.adapters.webhook import SIGNATURE, TIMESTAMP, verify
 from complaint_notifier.domain import SettableClock
 from complaint_notifier.settings import NotifierSettings
@@ -226,3 +227,40 @@ async def _entry(database: Any, notice_id: str) -> dict[str, Any]:
             if found is not None:
                 return dict(found)
     raise AssertionError(f"no schedule entry {notice_id}")
+
+
+async def test_a_pooled_smtp_session_the_server_dropped_is_replaced_without_a_failed_try(
+    smtp: SmtpSink,
+) -> None:
+    from complaint_notifier.adapters.smtp import SmtpSender
+    from complaint_notifier.domain import PlannedNotice, Recipient
+    from complaint_notifier.service_layer.ports import Delivery
+
+    sender = SmtpSender(host="127.0.0.1", port=smtp.port, sender="n@test.example", tls="none")
+    person = Recipient("desk", "Desk", "desk@test.example", None, "en", "desk", False, True)
+    notice = PlannedNotice(
+        "n1", "c1", "p", "reply", NoticeKind.REMINDER, 0, 1, 1, T0, T0, ("desk",), None, None
+    )
+
+    def delivery(number: int) -> Delivery:
+        delivery_id = f"d{number}"
+        return Delivery(
+            f"{delivery_id}:email",
+            delivery_id,
+            NoticeChannel.EMAIL,
+            notice,
+            person,
+            "en",
+            False,
+            None,
+            f"subject {number}",
+            "body\n",
+        )
+
+    await sender.send(delivery(1))
+    smtp.controller.stop()  # the server goes away and comes back: the kept session is dead
+    smtp.controller = Controller(smtp, hostname="127.0.0.1", port=smtp.port)
+    smtp.controller.start()
+    await sender.send(delivery(2))
+    await sender.aclose()
+    assert [str(m["Subject"]) for m in smtp.received()] == ["subject 1", "subject 2"]
