@@ -1,5 +1,9 @@
 """Create (or delete) the system's Kafka topics from the shared topic catalogue.
 
+Connection and security come from the services' own settings (KAFKA_BOOTSTRAP_SERVERS,
+KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*), so it works against a managed cluster;
+TOPIC_REPLICATION_FACTOR overrides the catalogue's factor (1 locally, 3 in production).
+
 uv run python deploy/local/topics.py [--prefix PREFIX] [--bootstrap HOST:PORT] [--delete]
 """
 
@@ -12,16 +16,19 @@ import os
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka.security import parse_security
 
 from complaint_events import TOPICS, topic_name
+from complaint_runtime import ServiceSettings, security
 
 
 def new_topics(prefix: str) -> list[NewTopic]:
+    factor = os.environ.get("TOPIC_REPLICATION_FACTOR")
     return [
         NewTopic(
             name=topic_name(spec, prefix),
             num_partitions=spec.partitions,
-            replication_factor=spec.replication_factor,
+            replication_factor=int(factor) if factor else spec.replication_factor,
             topic_configs={
                 "retention.ms": str(spec.retention_ms),
                 "cleanup.policy": spec.cleanup_policy,
@@ -31,9 +38,14 @@ def new_topics(prefix: str) -> list[NewTopic]:
     ]
 
 
+def admin_client(bootstrap: str) -> AIOKafkaAdminClient:
+    settings = ServiceSettings(kafka_bootstrap_servers=bootstrap)
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, **parse_security(security(settings)))
+
+
 async def ensure_topics(bootstrap: str, prefix: str = "") -> list[str]:
     """Create every catalogued topic that does not exist yet; return the names created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = admin_client(bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -48,7 +60,7 @@ async def ensure_topics(bootstrap: str, prefix: str = "") -> list[str]:
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = admin_client(bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
