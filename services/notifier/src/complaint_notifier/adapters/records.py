@@ -31,9 +31,10 @@ class MongoClaims:
         self.collection, self.owner, self.lease = database[CLAIMS], owner, lease
 
     async def take(self, entries: Sequence[ScheduledEntry], now: datetime) -> dict[str, int]:
-        """One insert for the whole round; the ones another sender has are looked at only when
-        their sender may have died."""
-        docs = [self._claim(entry.notice.notice_id, entry.attempt + 1, now) for entry in entries]
+        """One insert for the pending ones of the round; a claimed one, or one that another
+        sender took, is looked at only when that sender may have died."""
+        pending = [entry for entry in entries if entry.status is EntryStatus.PENDING]
+        docs = [self._claim(entry.notice.notice_id, entry.attempt + 1, now) for entry in pending]
         taken = await insert_new(self.collection, docs)
         owned = {doc["notice_id"]: doc["attempt"] for doc in docs if doc["_id"] not in taken}
         for entry in entries:
@@ -49,18 +50,19 @@ class MongoClaims:
         return entry.status is EntryStatus.CLAIMED or now - entry.notice.send_at > self.lease
 
     async def _take_over(self, entry: ScheduledEntry, now: datetime) -> int | None:
+        """The first attempt that is free, if every one before it has run out of lease."""
         notice_id = entry.notice.notice_id
-        attempt = entry.attempt + 1  # every attempt up to the entry's was taken already
+        attempt = max(1, entry.attempt)
         for _ in range(MAX_TAKEOVERS):
             held = await self.collection.find_one({"_id": f"{notice_id}#{attempt}"})
-            if held is not None and held["lease_until"] > now:
-                return None
             if held is None:
                 try:
                     await self.collection.insert_one(self._claim(notice_id, attempt, now))
                     return attempt
                 except DuplicateKeyError:
                     return None  # another sender took this attempt just now
+            if held["lease_until"] > now:
+                return None
             attempt += 1
         return None
 

@@ -32,6 +32,10 @@ GRACE = timedelta(seconds=60)
 OPEN_STATES = [status.value for status in OPEN]
 
 
+class SlotWidthChanged(RuntimeError):
+    pass
+
+
 class SlotSchedule:
     def __init__(
         self,
@@ -63,12 +67,24 @@ class SlotSchedule:
 
     async def open(self, now: datetime) -> None:
         """Resume from the stored cursor, else from the oldest slot there is, else now."""
+        await self._same_layout()
         stored = await self.state.find_one({"_id": "cursor"})
         if stored is not None:
             self.cursor = when(stored["slot"])
             return
         slots = await self.slots()
         self.cursor = min(slots, default=self.slot_of(now))
+
+    async def _same_layout(self) -> None:
+        """Entries are found by the name of their slot: a changed width would lose them."""
+        seconds = int(self.width.total_seconds())
+        await insert_new(self.state, [{"_id": "layout", "slot_seconds": seconds}])
+        stored = await self.state.find_one({"_id": "layout"})
+        if stored is not None and stored["slot_seconds"] != seconds:
+            raise SlotWidthChanged(
+                f"the schedule in this database uses {stored['slot_seconds']}s slots; "
+                f"NOTIFIER_TIMER_SLOT_SECONDS must stay {stored['slot_seconds']}"
+            )
 
     async def slots(self) -> list[datetime]:
         names = await self.db.list_collection_names(filter={"name": {"$regex": f"^{PREFIX}"}})
