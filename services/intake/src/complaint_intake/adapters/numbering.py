@@ -4,6 +4,9 @@ A claim inserts `{_id: "TS-YYYYMMDD-NNNNNN"}` for a run of numbers in one ordere
 `insert_many`; it stops at the first number someone else holds, and the process owns exactly
 the ones inserted before it. Several replicas never share a number; a restart skips what was
 left of its block (numbers are gap-tolerant).
+
+One collection per day (`number_claims_YYYYMMDD`) and reads only when a claim collides: on
+FerretDB every lookup scans its collection, so probes must stay rare and scan one day at most.
 """
 
 import asyncio
@@ -13,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
@@ -29,12 +33,16 @@ from .unavailable import store_errors
 
 class NumberClaims:
     def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
-        self.claims = database["number_claims"]
+        self.database = database
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
+    def _of(self, day: date) -> AsyncCollection[dict[str, Any]]:
+        return self.database[f"number_claims_{day:%Y%m%d}"]
+
     async def taken(self, day: date, sequence: int) -> bool:
+        number = complaint_number(day, sequence)
         with store_errors():
-            return await self.claims.find_one({"_id": complaint_number(day, sequence)}) is not None
+            return await self._of(day).find_one({"_id": number}) is not None
 
     async def claim(self, day: date, start: int, count: int) -> int:
         """Claim `start`, `start + 1`, ... up to `count` numbers; how many were claimed."""
@@ -45,7 +53,7 @@ class NumberClaims:
         ]
         with store_errors():
             try:
-                await self.claims.insert_many(docs, ordered=True)
+                await self._of(day).insert_many(docs, ordered=True)
             except BulkWriteError as error:
                 failures = error.details.get("writeErrors", [])
                 if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
@@ -78,12 +86,16 @@ class NumberAllocator:
         return [complaint_number(day, sequence) for sequence in sequences]
 
     async def _claim(self, day: date, size: int) -> None:
-        start = max(self.end, 1)
+        """Right after this process's last block when it can; search only after a collision."""
+        start = self.end or await self._first_free(day, 1)
         while True:
-            start = await first_free(lambda sequence: self.claims.taken(day, sequence), start)
             if start > MAX_SEQUENCE:
                 raise NumbersExhausted(f"no complaint numbers left for {day}")
             claimed = await self.claims.claim(day, start, size)
             if claimed:
                 self.next, self.end = start, start + claimed
                 return
+            start = await self._first_free(day, start)
+
+    async def _first_free(self, day: date, start: int) -> int:
+        return await first_free(lambda sequence: self.claims.taken(day, sequence), start)
