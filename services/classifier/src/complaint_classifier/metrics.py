@@ -65,8 +65,8 @@ class ClassifierMetrics:
         )
         self.handling_seconds = Histogram(
             "complaints_classifier_handling_seconds",
-            "Time from taking an event to publishing its result (store, counters and Kafka "
-            "included), by event type.",
+            "Time an event spent being handled, as part of its consumed batch (reads, "
+            "counters, writes and publishing included), by event type.",
             ["event_type"],
             buckets=HANDLING_BUCKETS,
             registry=registry,

@@ -1,6 +1,7 @@
 """In-memory stand-ins for the store, the counters and the publisher (unit tests only)."""
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,18 +28,27 @@ class MemoryStore:
     async def record_outcome(self, outcome: Outcome) -> Outcome:
         return self.outcomes.setdefault((outcome.complaint_id, outcome.source_event_id), outcome)
 
-    async def current(self, complaint_id: str) -> Current | None:
-        return self.complaints.get(complaint_id)
+    async def currents(self, complaint_ids: Iterable[str]) -> dict[str, Current]:
+        return {cid: self.complaints[cid] for cid in complaint_ids if cid in self.complaints}
 
-    async def save_current(self, current: Current) -> None:
-        self.complaints[current.complaint_id] = current
+    async def save_current(self, current: Current) -> Current:
+        self.complaints[current.complaint_id] = replace(current, stored=True)
+        return self.complaints[current.complaint_id]
 
 
 @dataclass
 class MemoryCounters:
     members: dict[str, set[str]] = field(default_factory=dict)
 
-    async def add(self, key: ClusterKey, *, complaint_id: str) -> int:
+    async def add_all(
+        self, additions: Sequence[tuple[str, Sequence[ClusterKey]]]
+    ) -> list[dict[ClusterKey, int]]:
+        counts = []
+        for complaint_id, keys in additions:
+            counts.append({key: self._add(key, complaint_id) for key in keys})
+        return counts
+
+    def _add(self, key: ClusterKey, complaint_id: str) -> int:
         found = self.members.setdefault(key.key, set())
         found.add(key.member or complaint_id)
         return len(found)

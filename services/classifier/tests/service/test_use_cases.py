@@ -10,8 +10,8 @@ from complaint_classifier.use_cases import (
     Refused,
     Status,
     classification_from_payload,
-    handle_received,
-    handle_reclassified,
+    handle,
+    handle_batch,
 )
 
 from .builders import AT, received, reclassified
@@ -28,7 +28,7 @@ async def test_the_source_system_picks_the_policy_and_the_event_is_caused_by_the
     classifier, _, _, publisher = memory_classifier()
     event = received(DEATH, source="his")
 
-    published = await handle_received(classifier, event)
+    published = await handle(classifier, event)
 
     assert published is not None and publisher.published == [published]
     payload = published.payload
@@ -52,7 +52,7 @@ async def test_the_source_system_picks_the_policy_and_the_event_is_caused_by_the
 async def test_an_unknown_source_gets_the_default_policy_and_an_unmatched_text_its_default():
     classifier, _, _, _ = memory_classifier()
 
-    published = await handle_received(classifier, received("xyz 123 qwerty", source="nowhere"))
+    published = await handle(classifier, received("xyz 123 qwerty", source="nowhere"))
 
     assert published is not None
     payload = published.payload
@@ -68,8 +68,8 @@ async def test_a_redelivery_publishes_the_same_event_and_counts_nothing():
     classifier, _, counters, publisher = memory_classifier()
     event = received(NOISE, source="mes", **MOTOR)
 
-    first = await handle_received(classifier, event)
-    again = await handle_received(classifier, event)
+    first = await handle(classifier, event)
+    again = await handle(classifier, event)
 
     assert first is not None and again is not None
     assert again.event_id == first.event_id
@@ -83,7 +83,7 @@ async def test_the_third_repeat_in_a_window_moves_one_level_up():
     results = []
     for day in range(3):
         event = received(NOISE, source="mes", at=AT + timedelta(days=day), **MOTOR)
-        published = await handle_received(classifier, event)
+        published = await handle(classifier, event)
         assert published is not None
         results.append(published.payload)
 
@@ -96,16 +96,16 @@ async def test_the_third_repeat_in_a_window_moves_one_level_up():
 async def test_a_manual_override_is_published_with_who_and_why_and_outlives_automatic_passes():
     classifier, store, _, publisher = memory_classifier()
     event = received(NOISE, source="mes", **MOTOR)
-    automatic = await handle_received(classifier, event)
+    automatic = await handle(classifier, event)
     assert automatic is not None
 
-    manual = await handle_reclassified(
+    manual = await handle(
         classifier,
         reclassified(event.payload.complaint_id, "C", actor="qa-7", reason="one unit only"),
     )
-    replayed = await handle_received(classifier, event)
+    replayed = await handle(classifier, event)
     retyped = event.model_copy(update={"event_id": received(NOISE).event_id})
-    other_pass = await handle_received(classifier, retyped)
+    other_pass = await handle(classifier, retyped)
 
     assert manual is not None
     assert (manual.payload.manual, manual.payload.severity) == (True, "C")
@@ -126,10 +126,10 @@ async def test_an_override_before_the_complaint_is_applied_when_it_arrives():
     classifier, _, _, publisher = memory_classifier()
     event = received(DEATH, source="his")
 
-    early = await handle_reclassified(
+    early = await handle(
         classifier, reclassified(event.payload.complaint_id, "general", reason="duplicate")
     )
-    published = await handle_received(classifier, event)
+    published = await handle(classifier, event)
 
     assert early is None
     assert published is not None and publisher.published == [published]
@@ -140,26 +140,24 @@ async def test_an_override_before_the_complaint_is_applied_when_it_arrives():
 async def test_an_override_naming_an_undeclared_level_is_refused_with_the_field():
     classifier, _, _, publisher = memory_classifier()
     event = received(DEATH, source="his")
-    await handle_received(classifier, event)
+    await handle(classifier, event)
 
-    with pytest.raises(Refused) as refused:
-        await handle_reclassified(classifier, reclassified(event.payload.complaint_id, "class_9"))
+    refused = await handle(classifier, reclassified(event.payload.complaint_id, "class_9"))
 
-    assert refused.value.field == "payload.severity"
-    assert "class_9" in refused.value.message
+    assert isinstance(refused, Refused)
+    assert refused.field == "payload.severity"
+    assert "class_9" in refused.message
     assert len(publisher.published) == 1
 
 
 async def test_the_flags_of_an_override_replace_the_automatic_ones_unless_empty():
     classifier, _, _, _ = memory_classifier()
     event = received(DEATH, source="his")
-    automatic = await handle_received(classifier, event)
+    automatic = await handle(classifier, event)
     complaint_id = event.payload.complaint_id
 
-    kept = await handle_reclassified(classifier, reclassified(complaint_id, "critical"))
-    replaced = await handle_reclassified(
-        classifier, reclassified(complaint_id, "critical", flags=["media"])
-    )
+    kept = await handle(classifier, reclassified(complaint_id, "critical"))
+    replaced = await handle(classifier, reclassified(complaint_id, "critical", flags=["media"]))
 
     assert automatic is not None and kept is not None and replaced is not None
     assert kept.payload.flags == automatic.payload.flags
@@ -178,8 +176,29 @@ def test_settings_naming_an_unknown_policy_are_refused_clearly():
 
 async def test_a_stored_classification_reads_back_unchanged():
     classifier, _, _, _ = memory_classifier()
-    published = await handle_received(classifier, received(DEATH, source="his"))
+    published = await handle(classifier, received(DEATH, source="his"))
     assert published is not None
     payload = published.payload.model_dump(mode="json")
 
     assert classification_from_payload(payload).as_payload() == payload
+
+
+async def test_a_batch_gives_the_results_of_handling_its_events_one_by_one_in_order():
+    classifier, _, counters, publisher = memory_classifier()
+    repeats = [received(NOISE, source="mes", **MOTOR) for _ in range(3)]
+    late = received(DEATH, source="his")
+    early_override = reclassified(late.payload.complaint_id, "general", reason="duplicate")
+    later_override = reclassified(repeats[0].payload.complaint_id, "C", reason="one unit")
+    batch = [repeats[0], early_override, repeats[1], late, later_override, repeats[2], repeats[1]]
+
+    results = await handle_batch(classifier, batch)
+
+    first, pending, second, manual_late, manual_first, third, again = results
+    assert pending is None
+    assert [r.payload.severity for r in (first, second, third)] == ["B", "B", "A"]
+    assert [r.payload.repeat_count for r in (first, second, third)] == [0, 1, 2]
+    assert (manual_late.payload.manual, manual_late.payload.severity) == (True, "general")
+    assert manual_first.payload.manual and manual_first.causation_id == later_override.event_id
+    assert again.event_id == second.event_id  # the same event twice: one result
+    assert [len(members) for members in counters.members.values()] == [3]
+    assert len(publisher.published) == 6

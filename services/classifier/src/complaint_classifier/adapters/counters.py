@@ -4,19 +4,21 @@ Updates are not isolated on every MongoDB-protocol server (FerretDB loses concur
 but a unique index is: each (counter key, member) is inserted once, whoever races, and a
 counter's value is the number of its members. The member is the complaint, or the opaque
 complainant digest when a cluster counts people, so a replay or the same person again adds
-nothing.
+nothing. A batch's memberships are inserted together and its counters read in one query.
 """
 
-import contextlib
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from ..domain import ClusterKey
 from .indexes import MEMBERS
+
+DUPLICATE_KEY = 11000
 
 
 class MongoCounters:
@@ -26,24 +28,55 @@ class MongoCounters:
         self.members = database[MEMBERS]
         self.grace, self.clock = grace, clock
 
-    async def add(self, key: ClusterKey, *, complaint_id: str) -> int:
-        member = key.member or complaint_id
-        # DuplicateKeyError: counted already (a replay, or the same complainant again)
-        with contextlib.suppress(DuplicateKeyError):
-            await self.members.insert_one(
-                {
-                    "key": key.key,
-                    "member": member,
-                    "cluster_id": key.cluster_id,
-                    "complaint_id": complaint_id,
-                    "window_end": key.window_end,
-                    "expire_at": key.window_end + self.grace,
-                    "added_at": self.clock(),
-                }
-            )
-        return await self.members.count_documents({"key": key.key})
+    async def add_all(
+        self, additions: Sequence[tuple[str, Sequence[ClusterKey]]]
+    ) -> list[dict[ClusterKey, int]]:
+        owners = [(index, key) for index, (_, keys) in enumerate(additions) for key in keys]
+        counts: list[dict[ClusterKey, int]] = [{} for _ in additions]
+        if not owners:
+            return counts
+        added = await self._insert(
+            [self._membership(key, additions[index][0]) for index, key in owners]
+        )
+        totals = await self._totals({key.key for _, key in owners})
+        later: Counter[str] = Counter()  # members this call added after the one at hand
+        for position in reversed(range(len(owners))):
+            index, key = owners[position]
+            counts[index][key] = max(1, totals[key.key] - later[key.key])
+            later[key.key] += int(position in added)
+        return counts
 
     async def purge(self, now: datetime) -> int:
         """Deletes memberships of windows that ended (grace included) before `now`."""
         result = await self.members.delete_many({"expire_at": {"$lt": now}})
         return result.deleted_count
+
+    def _membership(self, key: ClusterKey, complaint_id: str) -> dict[str, Any]:
+        return {
+            "key": key.key,
+            "member": key.member or complaint_id,
+            "cluster_id": key.cluster_id,
+            "complaint_id": complaint_id,
+            "window_end": key.window_end,
+            "expire_at": key.window_end + self.grace,
+            "added_at": self.clock(),
+        }
+
+    async def _insert(self, documents: list[dict[str, Any]]) -> set[int]:
+        """Positions of the documents that were new (the others were counted before)."""
+        try:
+            await self.members.insert_many(documents, ordered=False)
+        except BulkWriteError as error:
+            failures = error.details.get("writeErrors", [])
+            if any(failure["code"] != DUPLICATE_KEY for failure in failures):
+                raise
+            return set(range(len(documents))) - {failure["index"] for failure in failures}
+        return set(range(len(documents)))
+
+    async def _totals(self, keys: Iterable[str]) -> Counter[str]:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"key": {"$in": sorted(keys)}}},
+            {"$group": {"_id": "$key", "members": {"$sum": 1}}},
+        ]
+        found = await self.members.aggregate(pipeline)
+        return Counter({row["_id"]: row["members"] async for row in found})

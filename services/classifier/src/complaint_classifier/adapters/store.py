@@ -5,7 +5,8 @@ partition of both consumed topics (see the subscriber). Outcomes are insert-only
 by event, so two replicas handling one event during a rebalance agree on one result.
 """
 
-from dataclasses import asdict
+from collections.abc import Iterable
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,22 @@ class MongoStore:
     async def ping(self) -> None:
         await self.database.client.admin.command("ping")
 
+    async def currents(self, complaint_ids: Iterable[str]) -> dict[str, Current]:
+        found = self.complaints.find({"_id": {"$in": list(complaint_ids)}})
+        return {document["_id"]: _current(document) async for document in found}
+
+    async def save_current(self, current: Current) -> Current:
+        """An insert for a new complaint (the cheap write); a replacement afterwards."""
+        document = _document(current)
+        if not current.stored:
+            try:
+                await self.complaints.insert_one({"_id": current.complaint_id, **document})
+                return replace(current, stored=True)
+            except DuplicateKeyError:
+                pass  # another replica stored it meanwhile (a rebalance): replace it
+        await self.complaints.replace_one({"_id": current.complaint_id}, document, upsert=True)
+        return replace(current, stored=True)
+
     async def outcome(self, complaint_id: str, source_event_id: str) -> Outcome | None:
         found = await self.outcomes.find_one({"_id": _outcome_id(complaint_id, source_event_id)})
         return _outcome(found) if found else None
@@ -50,26 +67,19 @@ class MongoStore:
                 return _outcome(found)
         return outcome
 
-    async def current(self, complaint_id: str) -> Current | None:
-        found = await self.complaints.find_one({"_id": complaint_id})
-        return _current(found) if found else None
 
-    async def save_current(self, current: Current) -> None:
-        classification = current.classification
-        document = {
-            "policy_id": current.policy_id,
-            "classification": classification.as_payload() if classification else None,
-            "manual": current.manual,
-            "event_id": current.event_id,
-            "pending": [asdict(item) for item in current.pending],
-            "overrides": [asdict(item) for item in current.overrides],
-            "updated_at": datetime.now(UTC),
-        }
-        where = {"_id": current.complaint_id}
-        try:
-            await self.complaints.replace_one(where, document, upsert=True)
-        except DuplicateKeyError:  # two upserts raced to insert it; it exists now
-            await self.complaints.replace_one(where, document, upsert=True)
+def _document(current: Current) -> dict[str, Any]:
+    classification = current.classification
+    return {
+        "policy_id": current.policy_id,
+        "classification": classification.as_payload() if classification else None,
+        "manual": current.manual,
+        "event_id": current.event_id,
+        "pending": [asdict(item) for item in current.pending],
+        "overrides": [asdict(item) for item in current.overrides],
+        "handled": list(current.handled),
+        "updated_at": datetime.now(UTC),
+    }
 
 
 def _outcome_id(complaint_id: str, source_event_id: str) -> str:
@@ -95,6 +105,8 @@ def _current(document: dict[str, Any]) -> Current:
         event_id=document.get("event_id"),
         pending=tuple(_override(item) for item in document.get("pending", ())),
         overrides=tuple(_override(item) for item in document.get("overrides", ())),
+        handled=tuple(document.get("handled", ())),
+        stored=True,
     )
 
 

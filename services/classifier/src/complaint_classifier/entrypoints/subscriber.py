@@ -7,7 +7,6 @@ each complaint's events in order; offsets are committed (NACK_ON_ERROR: when the
 returns) only after every event was published or dead-lettered.
 """
 
-import asyncio
 import logging
 import time
 import traceback
@@ -35,7 +34,7 @@ from complaint_events import (
 )
 from complaint_runtime import DeadLetters, group_id, topic, until_done
 
-from ..use_cases import Classifier, Refused, handle_received, handle_reclassified
+from ..use_cases import Classifier, Refused, handle_batch
 from .deps import Wiring
 
 SERVICE = "classifier"
@@ -77,20 +76,14 @@ async def _undecoded(message: StreamMessage[Any]) -> Any:
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
     wiring.metrics.batch_size.observe(len(records))
     received = topic(wiring.settings, RECEIVED)
-    by_complaint: dict[str, list[Delivered]] = {}
+    delivered = []
     for record in records:
         event = await _decoded(record, dead, received=record.topic == received)
         if event is not None:
-            by_complaint.setdefault(event.complaint_id, []).append(Delivered(event, record))
-    classifier = await _ready(wiring)
-    slots = asyncio.Semaphore(wiring.settings.concurrency)
-
-    async def in_order(items: list[Delivered]) -> None:
-        async with slots:
-            for item in items:
-                await _handled(classifier, item, dead)
-
-    await asyncio.gather(*(in_order(items) for items in by_complaint.values()))
+            delivered.append(Delivered(event, record))
+    if delivered:
+        classifier = await _ready(wiring)
+        await _handled(classifier, delivered, dead, wiring.settings.concurrency)
 
 
 async def _decoded(record: Record, dead: DeadLetters, *, received: bool) -> Any:
@@ -120,32 +113,43 @@ async def _ready(wiring: Wiring) -> Classifier:
     raise AssertionError("until_done never stops retrying")
 
 
-async def _handled(classifier: Classifier, item: Delivered, dead: DeadLetters) -> None:
-    """Retried while a dependency is down; a refusal or an unexpected error is dead-lettered,
-    so one bad event cannot stall its partition."""
+async def _handled(
+    classifier: Classifier, items: list[Delivered], dead: DeadLetters, concurrency: int
+) -> None:
+    """Retried while a dependency is down; an unexpected error is narrowed to the event that
+    causes it, which is dead-lettered with the refusals, so one bad event cannot stall its
+    partition."""
     started = time.perf_counter()
-    handle = handle_received if _is_received(item.event) else handle_reclassified
+    events = [item.event for item in items]
     try:
-        async for attempt in until_done(f"handle {item.event.event_type}"):
+        async for attempt in until_done("classify"):
             with attempt:
-                await handle(classifier, item.event)
-    except Refused as refusal:
-        errors = [FieldError(field=refusal.field, message=refusal.message, type="refused")]
-        error = DecodeError(ReasonCode.VALIDATION_FAILED, refusal.message, field_errors=errors)
-        await dead.send(item.record, error)
+                results = await handle_batch(classifier, events, concurrency=concurrency)
     except Exception as failure:
-        log.error(
-            "event could not be classified",
-            extra={
-                "event_id": item.event.event_id,
-                "error": type(failure).__name__,
-                # frames only: an exception's message may quote the complaint
-                "trace": "".join(traceback.format_tb(failure.__traceback__)),
-            },
-        )
-        detail = f"classifier failed on {item.event.event_type}: {type(failure).__name__}"
-        await dead.send(item.record, DecodeError(ReasonCode.VALIDATION_FAILED, detail))
-    else:
-        classifier.metrics.handling_seconds.labels(item.event.event_type).observe(
-            time.perf_counter() - started
-        )
+        if len(items) > 1:
+            for item in items:
+                await _handled(classifier, [item], dead, concurrency)
+            return
+        await _failed(items[0], failure, dead)
+        return
+    elapsed = time.perf_counter() - started
+    for item, result in zip(items, results, strict=True):
+        classifier.metrics.handling_seconds.labels(item.event.event_type).observe(elapsed)
+        if isinstance(result, Refused):
+            errors = [FieldError(field=result.field, message=result.message, type="refused")]
+            refusal = DecodeError(ReasonCode.VALIDATION_FAILED, result.message, field_errors=errors)
+            await dead.send(item.record, refusal)
+
+
+async def _failed(item: Delivered, failure: Exception, dead: DeadLetters) -> None:
+    log.error(
+        "event could not be classified",
+        extra={
+            "event_id": item.event.event_id,
+            "error": type(failure).__name__,
+            # frames only: an exception's message may quote the complaint
+            "trace": "".join(traceback.format_tb(failure.__traceback__)),
+        },
+    )
+    detail = f"classifier failed on {item.event.event_type}: {type(failure).__name__}"
+    await dead.send(item.record, DecodeError(ReasonCode.VALIDATION_FAILED, detail))

@@ -1,8 +1,7 @@
-"""The classifier's use cases: classify a received complaint, apply a manual override."""
+"""The classifier's use cases: classify received complaints, apply manual overrides."""
 
-from .classify import handle_received
+from .batch import Handled, handle, handle_batch
 from .context import PRODUCER, Classifier, Counters, Publisher, Refused, Store
-from .override import handle_reclassified
 from .policies import ConfigurationError, PolicyBook
 from .records import Current, Outcome, Override, Status, classification_from_payload
 
@@ -12,6 +11,7 @@ __all__ = [
     "ConfigurationError",
     "Counters",
     "Current",
+    "Handled",
     "Outcome",
     "Override",
     "PolicyBook",
@@ -20,6 +20,6 @@ __all__ = [
     "Status",
     "Store",
     "classification_from_payload",
-    "handle_received",
-    "handle_reclassified",
+    "handle",
+    "handle_batch",
 ]

@@ -1,11 +1,14 @@
 """A received complaint: classified with its policy, counted, published once."""
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from complaint_events import ComplaintReceived, Envelope
 
 from ..domain import (
     Classification,
+    ClusterKey,
     Policy,
     ReclassificationError,
     apply_counts,
@@ -15,45 +18,52 @@ from ..domain import (
     reclassify,
 )
 from .context import Classifier
-from .outcomes import commit, log, replay
-from .records import Classified, Current, Outcome, Override, Status
+from .outcomes import commit, log, settle
+from .records import Classified, Current, Override, Status
 
 
-async def handle_received(
-    classifier: Classifier, event: Envelope[ComplaintReceived]
-) -> Classified | None:
-    """The published `ComplaintClassified`, or None when a manual classification stands."""
-    complaint_id = event.payload.complaint_id
-    done = await classifier.store.outcome(complaint_id, event.event_id)
-    current = await classifier.store.current(complaint_id)
-    if done is not None:
-        return await replay(classifier, event, done, current)
-    current = current or Current(complaint_id)
-    policy = classifier.book.for_source(event.payload.submission.source_system)
-    result = await _counted(classifier, policy, event)
-    result, applied = _with_pending_overrides(classifier, policy, result, current)
-    if current.classification is not None and not may_replace(current.classification, result):
-        classifier.metrics.kept_manual.inc()
-        await classifier.store.record_outcome(
-            Outcome(complaint_id, event.event_id, Status.KEPT_MANUAL)
-        )
-        return None
-    current = Current(complaint_id, overrides=(*current.overrides, *applied))
-    return await commit(classifier, event, current, policy.id, result)
+@dataclass(frozen=True)
+class Prepared:
+    """A complaint classified by the rules, and the counters it adds to."""
+
+    event: Envelope[ComplaintReceived]
+    policy: Policy
+    result: Classification
+    keys: list[ClusterKey]
 
 
-async def _counted(
-    classifier: Classifier, policy: Policy, event: Envelope[ComplaintReceived]
-) -> Classification:
-    submission = event.payload.submission.model_dump(mode="json", exclude_none=True)
+def prepare(classifier: Classifier, event: Envelope[ComplaintReceived]) -> Prepared:
+    """The CPU part: the rules, before anything is counted or stored."""
+    received = event.payload
+    policy = classifier.book.for_source(received.submission.source_system)
+    submission = received.submission.model_dump(mode="json", exclude_none=True)
     started = time.process_time()
     result = classify(policy, submission)
     classifier.metrics.classify_seconds.labels(policy.id).observe(time.process_time() - started)
-    complaint_id = event.payload.complaint_id
-    at = event.payload.submission.received_at or event.occurred_at
-    keys = cluster_keys(policy, submission, result, complaint_id=complaint_id, at=at)
-    counts = {key: await classifier.counters.add(key, complaint_id=complaint_id) for key in keys}
-    return apply_counts(policy, result, counts)
+    at = received.submission.received_at or event.occurred_at
+    keys = cluster_keys(policy, submission, result, complaint_id=received.complaint_id, at=at)
+    return Prepared(event, policy, result, keys)
+
+
+async def finish(
+    classifier: Classifier,
+    prepared: Prepared,
+    counts: Mapping[ClusterKey, int],
+    current: Current,
+) -> tuple[Current, Classified | None]:
+    """Counts applied, waiting overrides applied; published unless a manual result stands."""
+    result = apply_counts(prepared.policy, prepared.result, counts)
+    result, applied = _with_pending_overrides(classifier, prepared.policy, result, current)
+    if current.classification is not None and not may_replace(current.classification, result):
+        classifier.metrics.kept_manual.inc()
+        return await settle(classifier, prepared.event, current, Status.KEPT_MANUAL), None
+    current = Current(
+        current.complaint_id,
+        overrides=(*current.overrides, *applied),
+        handled=current.handled,
+        stored=current.stored,
+    )
+    return await commit(classifier, prepared.event, current, result)
 
 
 def _with_pending_overrides(

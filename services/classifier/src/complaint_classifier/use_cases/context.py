@@ -1,6 +1,6 @@
 """What every use case works with, built once at start-up (see `app.py`)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,29 +15,36 @@ from .records import Current, Outcome
 PRODUCER = "classifier"
 
 
-class Refused(Exception):
+@dataclass(frozen=True)
+class Refused:
     """An event the classifier cannot use: dead-lettered with the field it blames."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.message = field, message
+    field: str
+    message: str
 
 
 class Store(Protocol):
+    async def currents(self, complaint_ids: Iterable[str]) -> dict[str, Current]:
+        """The stored records of those complaints (absent ones left out)."""
+        ...
+
     async def outcome(self, complaint_id: str, source_event_id: str) -> Outcome | None: ...
 
     async def record_outcome(self, outcome: Outcome) -> Outcome:
         """Stores `outcome`, or returns the one already stored for that event."""
         ...
 
-    async def current(self, complaint_id: str) -> Current | None: ...
-
-    async def save_current(self, current: Current) -> None: ...
+    async def save_current(self, current: Current) -> Current:
+        """Stores the record; returns it marked as stored."""
+        ...
 
 
 class Counters(Protocol):
-    async def add(self, key: ClusterKey, *, complaint_id: str) -> int:
-        """Counts this complaint (or its complainant) once; returns the count, it included."""
+    async def add_all(
+        self, additions: Sequence[tuple[str, Sequence[ClusterKey]]]
+    ) -> list[dict[ClusterKey, int]]:
+        """Counts each (complaint id, its keys) once, in order: each complaint's counts
+        include itself and what was counted before it, never a later one of the same call."""
         ...
 
 

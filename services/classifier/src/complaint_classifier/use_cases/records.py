@@ -1,7 +1,7 @@
 """What the classifier keeps per complaint and per handled event (no personal data)."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -62,21 +62,29 @@ class Override:
 
 @dataclass(frozen=True)
 class Current:
-    """A complaint's classification as it stands, and who changed it by hand."""
+    """A complaint's classification as it stands, who changed it by hand, and the consumed
+    events already handled (a redelivery is recognised without reading the outcomes)."""
 
     complaint_id: str
     policy_id: str | None = None
     classification: Classification | None = None
     event_id: str | None = None  # of the ComplaintClassified that published it
-    pending: tuple[Override, ...] = ()
-    overrides: tuple[Override, ...] = field(default=())
+    pending: tuple[Override, ...] = ()  # overrides waiting for the complaint itself
+    overrides: tuple[Override, ...] = ()  # overrides applied, oldest first
+    handled: tuple[str, ...] = ()  # ids of the consumed events already handled
+    stored: bool = False  # whether the database holds it already
 
     @property
     def manual(self) -> bool:
         return self.classification is not None and self.classification.manual
 
-    def classified(self, policy_id: str, result: Classification, event_id: str) -> "Current":
-        return replace(self, policy_id=policy_id, classification=result, event_id=event_id)
+    def has_handled(self, event_id: str) -> bool:
+        return event_id in self.handled
+
+    def after(self, source_event_id: str, **changes: Any) -> "Current":
+        """This record once `source_event_id` is handled, with `changes`."""
+        handled = (*self.handled, source_event_id)
+        return replace(self, handled=handled, **changes)
 
 
 @dataclass(frozen=True)
