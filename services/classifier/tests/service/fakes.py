@@ -25,13 +25,23 @@ class MemoryStore:
     async def outcome(self, complaint_id: str, source_event_id: str) -> Outcome | None:
         return self.outcomes.get((complaint_id, source_event_id))
 
-    async def record_outcome(self, outcome: Outcome) -> Outcome:
-        return self.outcomes.setdefault((outcome.complaint_id, outcome.source_event_id), outcome)
+    async def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        return [
+            self.outcomes.setdefault((outcome.complaint_id, outcome.source_event_id), outcome)
+            for outcome in outcomes
+        ]
 
     async def currents(self, complaint_ids: Iterable[str]) -> dict[str, Current]:
         return {cid: self.complaints[cid] for cid in complaint_ids if cid in self.complaints}
 
-    async def save_current(self, current: Current) -> Current:
+    async def create_all(self, currents: Sequence[Current]) -> list[bool]:
+        created = []
+        for current in currents:
+            created.append(current.complaint_id not in self.complaints)
+            self.complaints.setdefault(current.complaint_id, replace(current, stored=True))
+        return created
+
+    async def save(self, current: Current) -> Current:
         self.complaints[current.complaint_id] = replace(current, stored=True)
         return self.complaints[current.complaint_id]
 

@@ -49,7 +49,8 @@ async def test_a_manual_classification_survives_redelivery_replay_and_a_new_auto
         manual.event_id,  # the replay repeats the manual result, never the automatic one
     ]
     stored = await mongo_client[database]["complaints"].find_one({"_id": cid})
-    assert stored["manual"] is True and stored["classification"]["severity"] == "C"
+    assert stored["manual"] is True and stored["event"]["payload"]["severity"] == "C"
+    assert stored["event"]["event_id"] == manual.event_id
     assert [(o["actor"], o["reason"]) for o in stored["overrides"]] == [
         ("qa-7", "one unit, no safety impact")
     ]

@@ -202,3 +202,21 @@ async def test_a_batch_gives_the_results_of_handling_its_events_one_by_one_in_or
     assert again.event_id == second.event_id  # the same event twice: one result
     assert [len(members) for members in counters.members.values()] == [3]
     assert len(publisher.published) == 6
+
+
+async def test_a_crash_after_storing_publishes_the_same_event_on_redelivery():
+    classifier, _, _, publisher = memory_classifier()
+    event = received(DEATH, source="his")
+
+    async def broken(_: object) -> None:
+        raise ConnectionError("broker gone")
+
+    publisher.publish = broken  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await handle(classifier, event)
+    del publisher.publish  # the instance attribute goes: the class's method is back
+    again = await handle(classifier, event)
+
+    assert again is not None and publisher.published == [again]
+    assert again.causation_id == event.event_id
+    assert (await handle(classifier, event)).event_id == again.event_id

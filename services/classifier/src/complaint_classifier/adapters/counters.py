@@ -13,12 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
 from ..domain import ClusterKey
 from .indexes import MEMBERS
-
-DUPLICATE_KEY = 11000
+from .inserts import insert_new
 
 
 class MongoCounters:
@@ -35,15 +33,14 @@ class MongoCounters:
         counts: list[dict[ClusterKey, int]] = [{} for _ in additions]
         if not owners:
             return counts
-        added = await self._insert(
-            [self._membership(key, additions[index][0]) for index, key in owners]
-        )
+        documents = [self._membership(key, additions[index][0]) for index, key in owners]
+        existing = await insert_new(self.members, documents)
         totals = await self._totals({key.key for _, key in owners})
         later: Counter[str] = Counter()  # members this call added after the one at hand
         for position in reversed(range(len(owners))):
             index, key = owners[position]
             counts[index][key] = max(1, totals[key.key] - later[key.key])
-            later[key.key] += int(position in added)
+            later[key.key] += int(position not in existing)
         return counts
 
     async def purge(self, now: datetime) -> int:
@@ -61,17 +58,6 @@ class MongoCounters:
             "expire_at": key.window_end + self.grace,
             "added_at": self.clock(),
         }
-
-    async def _insert(self, documents: list[dict[str, Any]]) -> set[int]:
-        """Positions of the documents that were new (the others were counted before)."""
-        try:
-            await self.members.insert_many(documents, ordered=False)
-        except BulkWriteError as error:
-            failures = error.details.get("writeErrors", [])
-            if any(failure["code"] != DUPLICATE_KEY for failure in failures):
-                raise
-            return set(range(len(documents))) - {failure["index"] for failure in failures}
-        return set(range(len(documents)))
 
     async def _totals(self, keys: Iterable[str]) -> Counter[str]:
         pipeline: list[dict[str, Any]] = [

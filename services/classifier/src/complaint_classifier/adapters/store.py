@@ -5,18 +5,18 @@ partition of both consumed topics (see the subscriber). Outcomes are insert-only
 by event, so two replicas handling one event during a rebalance agree on one result.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from complaint_events import ComplaintClassified, envelope_type
 
 from ..use_cases import Current, Outcome, Override, Status, classification_from_payload
 from .indexes import COMPLAINTS, OUTCOMES
+from .inserts import insert_new
 
 ClassifiedEnvelope = envelope_type(ComplaintClassified)
 
@@ -34,47 +34,52 @@ class MongoStore:
         found = self.complaints.find({"_id": {"$in": list(complaint_ids)}})
         return {document["_id"]: _current(document) async for document in found}
 
-    async def save_current(self, current: Current) -> Current:
-        """An insert for a new complaint (the cheap write); a replacement afterwards."""
-        document = _document(current)
-        if not current.stored:
-            try:
-                await self.complaints.insert_one({"_id": current.complaint_id, **document})
-                return replace(current, stored=True)
-            except DuplicateKeyError:
-                pass  # another replica stored it meanwhile (a rebalance): replace it
-        await self.complaints.replace_one({"_id": current.complaint_id}, document, upsert=True)
+    async def create_all(self, currents: Sequence[Current]) -> list[bool]:
+        """One insert: the cheap write, and the test of whether a complaint has a record."""
+        documents = [{"_id": current.complaint_id, **_document(current)} for current in currents]
+        existing = await insert_new(self.complaints, documents)
+        return [position not in existing for position in range(len(documents))]
+
+    async def save(self, current: Current) -> Current:
+        (created,) = [False] if current.stored else await self.create_all([current])
+        if not created:
+            where = {"_id": current.complaint_id}
+            await self.complaints.replace_one(where, _document(current), upsert=True)
         return replace(current, stored=True)
 
     async def outcome(self, complaint_id: str, source_event_id: str) -> Outcome | None:
         found = await self.outcomes.find_one({"_id": _outcome_id(complaint_id, source_event_id)})
         return _outcome(found) if found else None
 
-    async def record_outcome(self, outcome: Outcome) -> Outcome:
-        document = {
-            "_id": _outcome_id(outcome.complaint_id, outcome.source_event_id),
-            "complaint_id": outcome.complaint_id,
-            "source_event_id": outcome.source_event_id,
-            "status": outcome.status.value,
-            "event": outcome.event.model_dump(mode="json") if outcome.event else None,
-            "recorded_at": datetime.now(UTC),
-        }
-        try:
-            await self.outcomes.insert_one(document)
-        except DuplicateKeyError:
-            found = await self.outcomes.find_one({"_id": document["_id"]})
-            if found is not None:
-                return _outcome(found)
-        return outcome
+    async def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        existing = await insert_new(self.outcomes, [_outcome_document(o) for o in outcomes])
+        stored = list(outcomes)
+        for position in existing:  # another replica's outcome for the same event stands
+            found = await self.outcome(*_key(outcomes[position]))
+            stored[position] = found or stored[position]
+        return stored
+
+
+def _key(outcome: Outcome) -> tuple[str, str]:
+    return outcome.complaint_id, outcome.source_event_id
+
+
+def _outcome_document(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "_id": _outcome_id(*_key(outcome)),
+        "complaint_id": outcome.complaint_id,
+        "source_event_id": outcome.source_event_id,
+        "status": outcome.status.value,
+        "event": outcome.event.model_dump(mode="json") if outcome.event else None,
+        "recorded_at": datetime.now(UTC),
+    }
 
 
 def _document(current: Current) -> dict[str, Any]:
-    classification = current.classification
     return {
         "policy_id": current.policy_id,
-        "classification": classification.as_payload() if classification else None,
         "manual": current.manual,
-        "event_id": current.event_id,
+        "event": current.event.model_dump(mode="json") if current.event else None,
         "pending": [asdict(item) for item in current.pending],
         "overrides": [asdict(item) for item in current.overrides],
         "handled": list(current.handled),
@@ -97,12 +102,14 @@ def _outcome(document: dict[str, Any]) -> Outcome:
 
 
 def _current(document: dict[str, Any]) -> Current:
-    classification = document.get("classification")
+    found = document.get("event")
+    event = ClassifiedEnvelope.model_validate(found) if found else None
+    payload = event.payload.model_dump(mode="json") if event else None
     return Current(
         complaint_id=document["_id"],
         policy_id=document.get("policy_id"),
-        classification=classification_from_payload(classification) if classification else None,
-        event_id=document.get("event_id"),
+        classification=classification_from_payload(payload) if payload else None,
+        event=event,
         pending=tuple(_override(item) for item in document.get("pending", ())),
         overrides=tuple(_override(item) for item in document.get("overrides", ())),
         handled=tuple(document.get("handled", ())),

@@ -30,12 +30,16 @@ class Store(Protocol):
 
     async def outcome(self, complaint_id: str, source_event_id: str) -> Outcome | None: ...
 
-    async def record_outcome(self, outcome: Outcome) -> Outcome:
-        """Stores `outcome`, or returns the one already stored for that event."""
+    async def record_outcomes(self, outcomes: Sequence[Outcome]) -> list[Outcome]:
+        """Stores each outcome, or gives the one already stored for that event instead."""
         ...
 
-    async def save_current(self, current: Current) -> Current:
-        """Stores the record; returns it marked as stored."""
+    async def create_all(self, currents: Sequence[Current]) -> list[bool]:
+        """Stores complaints' first records; False (nothing written) where one exists."""
+        ...
+
+    async def save(self, current: Current) -> Current:
+        """Stores the record (created or replaced); returns it marked as stored."""
         ...
 
 

@@ -62,13 +62,13 @@ class Override:
 
 @dataclass(frozen=True)
 class Current:
-    """A complaint's classification as it stands, who changed it by hand, and the consumed
-    events already handled (a redelivery is recognised without reading the outcomes)."""
+    """A complaint's classification as it stands (and the event that published it), who
+    changed it by hand, and the consumed events already handled."""
 
     complaint_id: str
     policy_id: str | None = None
     classification: Classification | None = None
-    event_id: str | None = None  # of the ComplaintClassified that published it
+    event: Classified | None = None  # the ComplaintClassified that published it
     pending: tuple[Override, ...] = ()  # overrides waiting for the complaint itself
     overrides: tuple[Override, ...] = ()  # overrides applied, oldest first
     handled: tuple[str, ...] = ()  # ids of the consumed events already handled
@@ -85,6 +85,17 @@ class Current:
         """This record once `source_event_id` is handled, with `changes`."""
         handled = (*self.handled, source_event_id)
         return replace(self, handled=handled, **changes)
+
+    def classified(
+        self, source_event_id: str, result: Classification, event: Classified
+    ) -> "Current":
+        return self.after(
+            source_event_id,
+            policy_id=result.policy_id,
+            classification=result,
+            event=event,
+            pending=(),
+        )
 
 
 @dataclass(frozen=True)
