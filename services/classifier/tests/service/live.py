@@ -27,9 +27,11 @@ from complaint_events import (
 
 
 @contextlib.asynccontextmanager
-async def running(settings: ClassifierSettings) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+async def running(
+    settings: ClassifierSettings, **options: Any
+) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     """The whole service, started as uvicorn would (lifespan), with an HTTP client on it."""
-    app = build(settings)
+    app = build(settings, **options)
     transport = ASGITransport(app)
     async with (
         app.router.lifespan_context(app),

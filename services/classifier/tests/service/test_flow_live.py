@@ -61,7 +61,10 @@ async def test_garbage_and_unusable_overrides_are_dead_lettered_with_reason_and_
     no_envelope = b'{"event_type": "ComplaintReceived", "payload": {}}'
     complaint = received(DEATH, source="his")
     bad_override = reclassified(complaint.payload.complaint_id, "class_9")
-    async with Watch(kafka_bootstrap, prefix) as watch, running(make_settings()):
+    async with (
+        Watch(kafka_bootstrap, prefix) as watch,
+        running(make_settings()) as (_, client),
+    ):
         await produce_raw(kafka_bootstrap, topic_name(RECEIVED, prefix), garbage)
         await produce_raw(kafka_bootstrap, topic_name(LIFECYCLE, prefix), no_envelope)
         await produce(kafka_bootstrap, prefix, [complaint])
@@ -69,6 +72,7 @@ async def test_garbage_and_unusable_overrides_are_dead_lettered_with_reason_and_
         await produce(kafka_bootstrap, prefix, [bad_override])
         await watch.until(lambda: len(watch.rejected) >= 3)
         await watch.quiet(1.0)
+        metrics = (await client.get("/metrics")).text
 
     by_bytes = {bytes(event.payload.original_value): event.payload for event in watch.rejected}
     assert set(by_bytes) == {garbage, no_envelope, encode(bad_override)}
@@ -80,6 +84,12 @@ async def test_garbage_and_unusable_overrides_are_dead_lettered_with_reason_and_
     assert [(e.field, e.type) for e in refused.field_errors] == [("payload.severity", "refused")]
     assert "class_9" in (refused.detail or "")
     assert len(watch.classified[complaint.payload.complaint_id]) == 1  # nothing else published
+    lifecycle = LIFECYCLE.name
+    assert (
+        'complaints_dead_letters_total{reason="validation_failed",service="classifier",'
+        f'topic="{lifecycle}"}} 2.0'
+    ) in metrics
+    assert 'complaints_classifier_overrides_total{outcome="refused"} 1.0' in metrics
 
 
 async def test_readiness_follows_kafka_and_mongodb(make_settings, mongodb_uri):
