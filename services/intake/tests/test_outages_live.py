@@ -28,10 +28,12 @@ PREFIX = "outage."
 @pytest.fixture
 async def private(tmp_path: Path) -> AsyncIterator[PrivateStack]:
     stack = await _started(tmp_path / "stack")
-    await ensure_topics(stack.kafka_bootstrap, PREFIX)
-    yield stack
-    await asyncio.to_thread(stack.down, "kafka")
-    await asyncio.to_thread(stack.down, "mongo")
+    try:
+        await ensure_topics(stack.kafka_bootstrap, PREFIX)
+        yield stack
+    finally:  # never leave a server of ours running, whatever failed
+        await asyncio.to_thread(stack.down, "kafka")
+        await asyncio.to_thread(stack.down, "mongo")
 
 
 async def _started(directory: Path, attempts: int = 3) -> PrivateStack:
