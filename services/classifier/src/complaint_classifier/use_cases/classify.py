@@ -37,9 +37,9 @@ def prepare(classifier: Classifier, event: Envelope[ComplaintReceived]) -> Prepa
     received = event.payload
     policy = classifier.book.for_source(received.submission.source_system)
     submission = received.submission.model_dump(mode="json", exclude_none=True)
-    started = time.process_time()
+    started = time.thread_time()
     result = classify(policy, submission)
-    classifier.metrics.classify_seconds.labels(policy.id).observe(time.process_time() - started)
+    classifier.metrics.classify_seconds.labels(policy.id).observe(time.thread_time() - started)
     at = received.submission.received_at or event.occurred_at
     keys = cluster_keys(policy, submission, result, complaint_id=received.complaint_id, at=at)
     return Prepared(event, policy, result, keys)
