@@ -220,3 +220,18 @@ async def test_a_crash_after_storing_publishes_the_same_event_on_redelivery():
     assert again is not None and publisher.published == [again]
     assert again.causation_id == event.event_id
     assert (await handle(classifier, event)).event_id == again.event_id
+
+
+async def test_an_outcome_stored_before_a_crash_is_the_result_that_stands():
+    classifier, store, _, publisher = memory_classifier()
+    event = received(DEATH, source="his")
+    earlier = await handle(classifier, event)
+    assert earlier is not None
+    del store.complaints[event.payload.complaint_id]  # the crash came before the record
+    publisher.published.clear()
+
+    again = await handle(classifier, event)
+
+    assert again is not None and again.event_id == earlier.event_id
+    assert publisher.published == [earlier]
+    assert store.complaints[event.payload.complaint_id].event == earlier

@@ -3,7 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from complaint_events import ComplaintClassified, Envelope, new_event
@@ -49,11 +49,10 @@ async def first_times(
     reads it and decides."""
     created = await classifier.store.create_all([item.current for item in items])
     mine = [item for item, new in zip(items, created, strict=True) if new]
-    outcomes = [
-        Outcome(item.current.complaint_id, item.cause.event_id, Status.PUBLISHED, item.event)
-        for item in mine
+    stored = await classifier.store.record_outcomes([_outcome(item) for item in mine])
+    mine = [
+        await _theirs(classifier, item, found) for item, found in zip(mine, stored, strict=True)
     ]
-    await classifier.store.record_outcomes(outcomes)
     slots = asyncio.Semaphore(concurrency)
 
     async def publish(item: First) -> None:
@@ -61,7 +60,25 @@ async def first_times(
             await _published(classifier, item.current, item.event, item.result)
 
     await asyncio.gather(*(publish(item) for item in mine))
-    return [item.event if new else None for item, new in zip(items, created, strict=True)]
+    events = {item.cause.event_id: item.event for item in mine}
+    return [events.get(item.cause.event_id) for item in items]
+
+
+def _outcome(item: First) -> Outcome:
+    return Outcome(item.current.complaint_id, item.cause.event_id, Status.PUBLISHED, item.event)
+
+
+async def _theirs(classifier: Classifier, item: First, stored: Outcome) -> First:
+    """The item, or the result an earlier attempt stored for the same event (it crashed before
+    the complaint's record was written): that result stands, never two for one event."""
+    if stored.event is None or stored.event.event_id == item.event.event_id:
+        return item
+    result = classification_from_payload(stored.event.payload.model_dump(mode="json"))
+    current = Current(item.current.complaint_id).classified(
+        item.cause.event_id, result, stored.event
+    )
+    await classifier.store.save(replace(current, stored=True))
+    return First(item.cause, result, stored.event, current)
 
 
 async def commit(
