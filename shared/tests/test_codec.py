@@ -221,3 +221,11 @@ def test_new_event_output_decodes_without_headers() -> None:
     event = new_event(example_payloads()["ComplaintSubmitted"], producer="intake")
 
     assert decode(encode(event)) == event
+
+
+def test_deeply_nested_json_is_refused_as_not_json_not_a_crash() -> None:
+    from complaint_events import DecodeError, ReasonCode, decode
+
+    with pytest.raises(DecodeError) as raised:
+        decode(b"[" * 100_000)
+    assert raised.value.reason_code == ReasonCode.NOT_JSON

@@ -97,3 +97,28 @@ def test_log_records_are_scrubbed(caplog) -> None:
         logger.info("complainant %s wrote", "wang@example.com")
     assert "wang@example.com" not in caplog.text
     assert "[email]" in caplog.text
+
+
+def test_unreachable_dependencies_and_a_busy_ferretdb_are_transient_other_errors_are_not() -> None:
+    from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
+
+    from complaint_runtime import is_transient
+
+    assert is_transient(AutoReconnect("primary gone"))
+    assert is_transient(OperationFailure("SQLITE_BUSY: database is locked", code=1))
+    assert not is_transient(DuplicateKeyError("E11000"))
+    assert not is_transient(ValueError("bad input"))
+
+
+async def test_until_done_retries_a_transient_failure_and_then_succeeds() -> None:
+    from pymongo.errors import AutoReconnect
+
+    from complaint_runtime import until_done
+
+    calls = 0
+    async for attempt in until_done("probe", max_wait=0.01):
+        with attempt:
+            calls += 1
+            if calls < 3:
+                raise AutoReconnect("not yet")
+    assert calls == 3

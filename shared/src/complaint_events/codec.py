@@ -114,6 +114,8 @@ def _json_object(value: bytes) -> dict[str, Any]:
         body = json.loads(text)
     except json.JSONDecodeError as error:
         raise DecodeError(ReasonCode.NOT_JSON, f"value is not JSON ({error.msg})") from error
+    except RecursionError:  # a hostile b"[[[[..." must be refused, not crash the consumer
+        raise DecodeError(ReasonCode.NOT_JSON, "value nests too deeply to be an event") from None
     if not isinstance(body, dict):
         raise DecodeError(ReasonCode.NOT_JSON, "value is JSON but not an object")
     return body

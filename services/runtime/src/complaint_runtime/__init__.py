@@ -14,7 +14,7 @@ from .observability import (
     scrub,
     service_info,
 )
-from .retry import TRANSIENT, for_a_while, until_done
+from .retry import TRANSIENT, for_a_while, is_transient, until_done
 from .settings import ServiceSettings
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "for_a_while",
     "group_id",
     "health_router",
+    "is_transient",
     "kafka_check",
     "make_broker",
     "mongo_check",

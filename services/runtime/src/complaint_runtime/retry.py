@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError
-from pymongo.errors import ConnectionFailure, WriteConcernError
+from pymongo.errors import ConnectionFailure, OperationFailure, WriteConcernError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_delay,
     stop_never,
     wait_exponential,
@@ -26,6 +26,14 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     ConnectionError,
     TimeoutError,
 )
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure that retrying can cure: an unreachable dependency, or a busy FerretDB."""
+    if isinstance(error, TRANSIENT):
+        return True
+    # FerretDB on SQLite answers concurrent writers with "database is locked" (SQLITE_BUSY).
+    return isinstance(error, OperationFailure) and "SQLITE_BUSY" in str(error)
 
 
 def _log_attempt(what: str):  # type: ignore[no-untyped-def]
@@ -46,7 +54,7 @@ def _log_attempt(what: str):  # type: ignore[no-untyped-def]
 def until_done(what: str, *, max_wait: float = 30.0) -> AsyncRetrying:
     """Retry a transient failure forever with capped exponential backoff (Kafka consumers)."""
     return AsyncRetrying(
-        retry=retry_if_exception_type(TRANSIENT),
+        retry=retry_if_exception(is_transient),
         wait=wait_exponential(multiplier=0.2, max=max_wait),
         stop=stop_never,
         before_sleep=_log_attempt(what),
@@ -57,7 +65,7 @@ def until_done(what: str, *, max_wait: float = 30.0) -> AsyncRetrying:
 def for_a_while(what: str, *, seconds: float = 5.0) -> AsyncRetrying:
     """Retry a transient failure briefly, then let it raise (HTTP answers 503 after that)."""
     return AsyncRetrying(
-        retry=retry_if_exception_type(TRANSIENT),
+        retry=retry_if_exception(is_transient),
         wait=wait_exponential(multiplier=0.1, max=1.0),
         stop=stop_after_delay(seconds),
         before_sleep=_log_attempt(what),
