@@ -6,7 +6,6 @@ the service sends them. Lag = taken up (claimed) − due, and accepted by the SM
 """
 
 import asyncio
-import contextlib
 import shutil
 import socket
 import subprocess
@@ -38,7 +37,7 @@ from complaint_notifier.adapters.schedule import SlotSchedule
 from complaint_notifier.adapters.smtp import SmtpSender
 from complaint_notifier.domain import REPO_DEPLOY_DIR, SystemClock
 from complaint_notifier.metrics import NotifierMetrics
-from complaint_notifier.service_layer import Notifier, Rules, SendOptions, send_due
+from complaint_notifier.service_layer import Dispatcher, Notifier, Rules, SendOptions
 from complaint_notifier.service_layer.record import ComplaintRecord
 from complaint_notifier.service_layer.replanning import adopt, replan
 from complaint_notifier.settings import NotifierSettings
@@ -205,11 +204,11 @@ def notifier(
 
 
 async def _run_until_sent(ctx: Notifier, sink: Sink, count: int, limit: float) -> None:
-    """The service's scheduler loop (entrypoints/timer.py), until every reminder went out."""
+    """The service's scheduler (its rounds and workers) until every reminder went out."""
+    stopping = asyncio.Event()
+    rounds = asyncio.create_task(Dispatcher(ctx).run(stopping, POLL))
     deadline = time.monotonic() + limit
-    while len(sink.arrivals) < count and time.monotonic() < deadline:
-        taken = 0
-        with contextlib.suppress(Exception):
-            taken = await send_due(ctx)
-        if taken < ctx.options.batch_size:
-            await asyncio.sleep(POLL)
+    while len(sink.arrivals) < count and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.5)
+    stopping.set()
+    await rounds

@@ -347,7 +347,8 @@ async def read_events(
     settle: float = 0.0,
 ) -> list[Any]:
     """The topic's events that `wanted` picks, once `count` arrived and `settle` more seconds
-    passed (to catch extra ones); fails after `within` seconds."""
+    passed (to catch extra ones); fails after `within` seconds. Like every consumer of the
+    system it drops repeats of an event id (a publish retried after a timeout may repeat)."""
     consumer = AIOKafkaConsumer(
         topic_name(spec, prefix),
         bootstrap_servers=bootstrap,
@@ -357,13 +358,17 @@ async def read_events(
     )
     await consumer.start()
     found: list[Any] = []
+    seen: set[str] = set()
     try:
         deadline = time.monotonic() + within
         enough_at: float | None = None
         while time.monotonic() < deadline:
             batches = await consumer.getmany(timeout_ms=200)
             for records in batches.values():
-                found += [e for e in (decode(r.value, r.headers) for r in records) if wanted(e)]
+                for event in (decode(r.value, r.headers) for r in records):
+                    if wanted(event) and event.event_id not in seen:
+                        seen.add(event.event_id)
+                        found.append(event)
             if len(found) >= count:
                 enough_at = enough_at or time.monotonic()
                 if time.monotonic() - enough_at >= settle:

@@ -110,9 +110,9 @@ async def test_a_claim_is_taken_over_only_after_its_lease(database: Any) -> None
     first, second = (MongoClaims(database, owner=name, lease=LEASE) for name in "ab")
     entry = ScheduledEntry(notice("n", NOW), EntryStatus.PENDING)
     assert await first.take([entry], NOW) == {"n": 1}
-    claimed = ScheduledEntry(entry.notice, EntryStatus.CLAIMED, attempt=1)
-    assert await second.take([claimed], NOW + LEASE / 2) == {}
-    assert await second.take([claimed], NOW + LEASE * 2) == {"n": 2}
-    # an entry whose "claimed" status was lost still looks pending: overdue, it is taken over
-    lost = ScheduledEntry(entry.notice, EntryStatus.PENDING)
-    assert await first.take([lost], NOW + LEASE * 5) == {"n": 3}
+    assert await second.take([entry], NOW + LEASE / 2) == {}  # the first sender is on it
+    assert await second.take([entry], NOW + LEASE * 2) == {"n": 2}  # its lease ran out
+    # an entry that says attempt 1 (its later status lost): the next free attempt after 2
+    again = ScheduledEntry(entry.notice, EntryStatus.PENDING, attempt=1)
+    assert await first.take([again], NOW + LEASE * 2.5) == {}  # attempt 2 is still leased
+    assert await first.take([again], NOW + LEASE * 5) == {"n": 3}

@@ -3,9 +3,11 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
 from complaint_runtime import (
@@ -25,7 +27,7 @@ from .domain import Clock, SystemClock
 from .entrypoints.deps import Wiring
 from .entrypoints.http import deadlines_router
 from .entrypoints.subscriber import subscribe
-from .entrypoints.timer import background
+from .entrypoints.timer import SchedulerLoop, background
 from .metrics import SERVICE, NotifierMetrics
 from .settings import NotifierSettings
 
@@ -47,6 +49,9 @@ def build(
     wiring = Wiring(settings, NotifierMetrics(registry))
     if settings.consume:
         subscribe(broker, wiring, DeadLetters(broker, settings, service=SERVICE, registry=registry))
+    scheduler = SchedulerLoop(wiring, broker) if settings.send else None
+    if scheduler is not None:
+        _stop_first(scheduler, broker)
 
     @asynccontextmanager
     async def resources(app: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +64,7 @@ def build(
             await notifier.schedule.advance(now.now())  # finds where the scheduler left off
             wiring.notifier, wiring.store_ping = notifier, ping
             try:
-                async with background(wiring, broker):
+                async with background(wiring, scheduler):
                     yield
             finally:
                 wiring.notifier = wiring.store_ping = None
@@ -80,6 +85,18 @@ def build(
         if issubclass(error_type, Exception):
             app.add_exception_handler(error_type, _unavailable)
     return app
+
+
+def _stop_first(scheduler: SchedulerLoop, broker: KafkaBroker) -> None:
+    """The scheduler's round in progress publishes its outcomes: it has to end before the
+    broker stops, which create_app does before our resources close."""
+    stop_broker = broker.stop
+
+    async def stop(*args: Any, **kwargs: Any) -> None:
+        await scheduler.stop()
+        await stop_broker(*args, **kwargs)
+
+    setattr(broker, "stop", stop)  # noqa: B010  (an instance attribute, not the class's)
 
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:

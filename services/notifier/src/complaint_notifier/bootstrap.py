@@ -70,7 +70,9 @@ async def open_notifier(
                 claims=MongoClaims(database, owner=owner_id(), lease=lease),
                 deliveries=MongoDeliveryLog(database),
                 breaches=MongoBreaches(database),
-                publisher=KafkaPublisher(broker, settings, timeout=settings.smtp_timeout_seconds),
+                publisher=KafkaPublisher(
+                    broker, settings, timeout=settings.publish_timeout_seconds
+                ),
                 senders=channels,
                 clock=clock,
                 metrics=metrics,

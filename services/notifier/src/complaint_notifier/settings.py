@@ -76,6 +76,12 @@ class NotifierSettings(ServiceSettings):
         validation_alias="SMTP_TIMEOUT_SECONDS",
     )
 
+    publish_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Longest wait for Kafka to acknowledge an event (then it is published again).",
+        validation_alias="NOTIFIER_PUBLISH_TIMEOUT_SECONDS",
+    )
     webhook_secret: SecretStr = Field(
         description="HMAC-SHA256 key signing webhook bodies (32 characters or more).",
         validation_alias="WEBHOOK_SECRET",

@@ -2,7 +2,7 @@
 
 Times are kept as ISO 8601 text with microseconds: BSON dates keep milliseconds only, and the
 deterministic notice ids are computed from these times, so a rounded time would give a
-different id after a reload. Only fields queried by range (send_at, lease_until) are BSON dates.
+different id after a reload. Only the field queried by range (send_at) is a BSON date.
 """
 
 from datetime import datetime, timedelta

@@ -31,10 +31,9 @@ class MongoClaims:
         self.collection, self.owner, self.lease = database[CLAIMS], owner, lease
 
     async def take(self, entries: Sequence[ScheduledEntry], now: datetime) -> dict[str, int]:
-        """One insert for the pending ones of the round; a claimed one, or one that another
-        sender took, is looked at only when that sender may have died."""
-        pending = [entry for entry in entries if entry.status is EntryStatus.PENDING]
-        docs = [self._claim(entry.notice.notice_id, entry.attempt + 1, now) for entry in pending]
+        """One insert for the round; a notice another sender took is looked at only when that
+        sender may have died."""
+        docs = [self._claim(entry.notice.notice_id, entry.attempt + 1, now) for entry in entries]
         taken = await insert_new(self.collection, docs)
         owned = {doc["notice_id"]: doc["attempt"] for doc in docs if doc["_id"] not in taken}
         for entry in entries:
@@ -45,9 +44,8 @@ class MongoClaims:
         return owned
 
     def _suspect(self, entry: ScheduledEntry, now: datetime) -> bool:
-        # Entry statuses are advisory (their updates may be lost): a notice long overdue may
-        # have a dead sender even though its entry still says pending.
-        return entry.status is EntryStatus.CLAIMED or now - entry.notice.send_at > self.lease
+        # A notice still pending a lease after its due may have a dead sender.
+        return now - entry.notice.send_at > self.lease
 
     async def _take_over(self, entry: ScheduledEntry, now: datetime) -> int | None:
         """The first attempt that is free, if every one before it has run out of lease."""

@@ -139,20 +139,21 @@ class SlotSchedule:
         status: EntryStatus,
         *,
         attempt: int | None = None,
-        lease_until: datetime | None = None,
     ) -> None:
         fields: dict[str, Any] = {"status": status.value}
         if attempt is not None:
             fields["attempt"] = attempt
-        if lease_until is not None:
-            fields["lease_until"] = lease_until
         by_slot: dict[datetime, list[str]] = {}
         for entry in entries:
             by_slot.setdefault(self.slot_of(entry.notice.send_at), []).append(
                 entry.notice.notice_id
             )
         for slot, ids in by_slot.items():
-            await self.db[self.name(slot)].update_many({"_id": {"$in": ids}}, {"$set": fields})
+            entries_of = self.db[self.name(slot)]
+            if len(ids) == 1:  # by _id alone, which FerretDB can push down to its storage
+                await entries_of.update_one({"_id": ids[0]}, {"$set": fields})
+            else:
+                await entries_of.update_many({"_id": {"$in": ids}}, {"$set": fields})
 
     async def advance(self, now: datetime) -> None:
         """Move the cursor past finished slots; forget wake-ups of entries no longer open."""
@@ -218,13 +219,7 @@ def _range(first: datetime, last: datetime, width: timedelta) -> list[datetime]:
 
 
 def _due(now: datetime) -> dict[str, Any]:
-    return {
-        "send_at": {"$lte": now},
-        "$or": [
-            {"status": EntryStatus.PENDING.value},
-            {"status": EntryStatus.CLAIMED.value, "lease_until": {"$lte": now}},
-        ],
-    }
+    return {"status": EntryStatus.PENDING.value, "send_at": {"$lte": now}}
 
 
 def _entry_doc(notice: PlannedNotice) -> dict[str, Any]:
@@ -234,7 +229,6 @@ def _entry_doc(notice: PlannedNotice) -> dict[str, Any]:
         "send_at": notice.send_at,
         "status": EntryStatus.PENDING.value,
         "attempt": 0,
-        "lease_until": None,
         "notice": notice_to_doc(notice),
     }
 
@@ -244,5 +238,4 @@ def _entry(doc: dict[str, Any]) -> ScheduledEntry:
         notice=notice_from_doc(doc["notice"]),
         status=EntryStatus(doc["status"]),
         attempt=doc.get("attempt", 0),
-        lease_until=doc.get("lease_until"),
     )

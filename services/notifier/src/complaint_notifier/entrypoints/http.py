@@ -17,7 +17,7 @@ def deadlines_router(keys: ApiKeys) -> APIRouter:
     @router.get("/{complaint_id}/deadlines", summary="A complaint's deadlines and notices")
     async def deadlines(complaint_id: str, caller: reader, wiring: WiringDep) -> dict[str, Any]:
         """Its clocks (step, status, due time) and every notice planned for it with its
-        status: pending, claimed, sent, failed or dropped. 404 when the notifier has not seen
+        status: pending, sent, failed or dropped. 404 when the notifier has not seen
         the complaint."""
         found = await deadlines_of(wiring.ready(), complaint_id)
         if found is None:

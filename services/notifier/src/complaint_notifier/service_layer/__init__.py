@@ -4,6 +4,14 @@ from .context import Notifier, SendOptions
 from .queries import deadlines_of
 from .recording import record_events
 from .rules import Rules
-from .scheduler import send_due
+from .scheduler import Dispatcher, send_due
 
-__all__ = ["Notifier", "Rules", "SendOptions", "deadlines_of", "record_events", "send_due"]
+__all__ = [
+    "Dispatcher",
+    "Notifier",
+    "Rules",
+    "SendOptions",
+    "deadlines_of",
+    "record_events",
+    "send_due",
+]

@@ -14,7 +14,7 @@ from .record import ComplaintRecord
 
 class EntryStatus(StrEnum):
     PENDING = "pending"
-    CLAIMED = "claimed"
+    """Due or not yet; also while it is being sent (the claims say by whom)."""
     SENT = "sent"
     FAILED = "failed"
     """At least one delivery failed for good (dead-lettered)."""
@@ -22,7 +22,7 @@ class EntryStatus(StrEnum):
     """No longer wanted (the step was done, paused, cancelled or reclassified)."""
 
 
-OPEN = frozenset({EntryStatus.PENDING, EntryStatus.CLAIMED})
+OPEN = frozenset({EntryStatus.PENDING})
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,7 @@ class ScheduledEntry:
     notice: PlannedNotice
     status: EntryStatus
     attempt: int = 0
-    """The last claim attempt known to have been taken (advisory; claims are the truth)."""
-    lease_until: datetime | None = None
+    """The claim attempt that finished it (advisory; the claims are the truth)."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ class Schedule(Protocol):
         """Mark pending entries dropped, given notice id → send time."""
 
     async def due(self, now: datetime, limit: int) -> list[ScheduledEntry]:
-        """Pending entries due by now, and claimed ones whose lease ran out, earliest first."""
+        """Pending entries due by now, earliest first."""
 
     async def mark(
         self,
@@ -87,7 +86,6 @@ class Schedule(Protocol):
         status: EntryStatus,
         *,
         attempt: int | None = None,
-        lease_until: datetime | None = None,
     ) -> None:
         """Record the entries' status (advisory: the claims and delivery records are the truth)."""
 
