@@ -279,3 +279,29 @@ def test_events_of_no_complaint_are_refused():
     submitted = new_event(example_submission(), producer="crm")
     with pytest.raises(NotAComplaintEvent):
         apply(None, submitted)
+
+
+def test_a_purge_decided_while_the_complaint_is_open_is_refused():
+    story = full_story()
+    story.at(1500, SIDE_EVENTS["reopen"])
+    purge(story, 5000)
+    document = fold(story.events)
+    assert document["status"] == "reopened"
+    assert document["purge_refused"][0]["refused"] == "not_ended"
+
+
+def test_a_hold_set_after_the_purge_was_decided_stops_it():
+    story = full_story()
+    purge(story, 5000)
+    story.at(5001, SIDE_EVENTS["hold"])  # consumed before the purge was carried out
+    document = fold(story.events)
+    assert document["status"] == "closed"
+    assert document["purge_refused"][0]["refused"] == "legal_hold_after"
+
+
+def test_of_two_purges_the_first_carried_out_stays():
+    story = full_story()
+    first, second = purge(story, 5000), purge(story, 6000)
+    document = applied([*story.events[:-2], second, first])
+    assert document["purge"]["event_id"] == second.event_id
+    assert [entry["event_id"] for entry in document["timeline"]] == [second.event_id]

@@ -3,14 +3,17 @@
 `apply(document, envelope)` inserts the event into the document's timeline (kept in the total
 order of `event_key`, duplicates ignored) and renders the document again from that timeline.
 So the result depends only on the set of events seen: redelivery changes nothing, and events
-arriving out of order give the document their sorted fold gives (`fold`).
+arriving out of order give the document that all of them known at once give (`fold`).
+
+The one exception is the purge, which is final: once carried out, the tombstone ignores every
+later delivery (another purge, a hold dated before it), since what it removed is gone.
 """
 
 from bisect import insort
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from complaint_events import ComplaintReceived, Envelope, RetentionPurged
+from complaint_events import ComplaintReceived, Envelope
 
 from .entries import Document, Entry, entry_for, record_of
 from .render import render
@@ -32,8 +35,7 @@ def apply_all(document: Document | None, envelopes: Sequence[Envelope[Any]]) -> 
         raise ValueError("no events to apply")
     complaint_id = _complaint_id(envelopes[0])
     if document is not None and document["status"] == PURGED:
-        # A purge is final: later events must not bring data back.
-        envelopes = [envelope for envelope in envelopes if _is_purge(envelope)]
+        return document  # a purge is final: later events (another purge too) change nothing
     timeline: list[Entry] = list(document["timeline"]) if document else []
     seen = {entry["event_id"] for entry in timeline}
     record = document.get("record") if document else None
@@ -56,16 +58,13 @@ def apply_all(document: Document | None, envelopes: Sequence[Envelope[Any]]) -> 
 
 
 def fold(envelopes: Iterable[Envelope[Any]]) -> Document | None:
-    """The document of one complaint's events, applied in their total order."""
-    document: Document | None = None
-    for envelope in sorted(envelopes, key=lambda item: entry_for(item)["key"]):
-        document = apply(document, envelope)
-    return document
+    """The document of one complaint's events, all known at once (what a rebuild makes).
 
-
-def _is_purge(envelope: Envelope[Any]) -> bool:
-    """Of several purges the earliest counts, whichever arrives first."""
-    return isinstance(envelope.payload, RetentionPurged)
+    Equal to applying them one by one in any order, with one exception that cannot be helped:
+    a purge carried out before a later-dated hold or purge was seen.
+    """
+    events = list(envelopes)
+    return apply_all(None, events) if events else None
 
 
 def _complaint_id(envelope: Envelope[Any]) -> str:

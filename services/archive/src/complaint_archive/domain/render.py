@@ -5,7 +5,7 @@ from typing import Any
 
 from .deadlines import earliest_open_due
 from .entries import Document, Entry
-from .sections import Sections
+from .sections import Sections, settled_purge
 from .status import ENDED, PENDING, PURGED
 
 
@@ -19,8 +19,9 @@ def render(
     book = Sections()
     for entry in timeline:
         book.take(entry)
-    if book.purge is not None:
-        return tombstone(complaint_id, book.purge, timeline)
+    purge = settled_purge(book)
+    if purge is not None:
+        return tombstone(complaint_id, purge, timeline)
     deadlines = book.deadlines.listed()
     ended = book.status in ENDED
     received_at = _received_at(record, timeline)
@@ -80,7 +81,7 @@ def tombstone(complaint_id: str, purge: dict[str, Any], timeline: list[Entry]) -
         "status": PURGED,
         "status_at": purge["at"],
         "sort_at": purge["at"],
-        "purge": purge,
+        "purge": {name: value for name, value in purge.items() if name != "key"},
         "legal_hold": {"active": False},
         **_timeline_fields(kept),
     }

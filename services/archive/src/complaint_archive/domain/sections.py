@@ -12,7 +12,7 @@ from typing import Any
 
 from .deadlines import DeadlineBook
 from .entries import Entry
-from .status import next_status, proposed_status
+from .status import ENDED, next_status, proposed_status
 
 Section = dict[str, Any]
 
@@ -39,8 +39,9 @@ class Sections:
     notices: list[Section] = field(default_factory=list)
     attachments: list[Section] = field(default_factory=list)
     rejections: list[Section] = field(default_factory=list)
-    purge: Section | None = None
+    purge_candidates: list[Section] = field(default_factory=list)
     purge_refused: list[Section] = field(default_factory=list)
+    last_hold_key: str = ""
 
     def take(self, entry: Entry) -> None:
         wanted = proposed_status(entry["event_type"], entry["data"])
@@ -155,10 +156,10 @@ def _clock(book: Sections, entry: Entry) -> None:
 
 
 def _legal_hold(book: Sections, entry: Entry) -> None:
-    book.legal_hold = {
-        **stamped(entry, "reason"),
-        "active": entry["event_type"] == "LegalHoldSet",
-    }
+    held = entry["event_type"] == "LegalHoldSet"
+    book.legal_hold = {**stamped(entry, "reason"), "active": held}
+    if held:
+        book.last_hold_key = entry["key"]
 
 
 def _notice(book: Sections, entry: Entry) -> None:
@@ -180,11 +181,28 @@ def _rejected(book: Sections, entry: Entry) -> None:
 
 
 def _purged(book: Sections, entry: Entry) -> None:
-    """A purge under legal hold is refused; the first one not under hold takes effect."""
+    """A purge decided while the complaint was held or open is refused (see `settled_purge`)."""
+    purge = {**entry["data"], "at": entry["at"], "event_id": entry["event_id"]}
     if book.legal_hold["active"]:
-        book.purge_refused.append({**entry["data"], "at": entry["at"]})
-    elif book.purge is None:
-        book.purge = {**entry["data"], "at": entry["at"], "event_id": entry["event_id"]}
+        book.purge_refused.append({**purge, "refused": "legal_hold"})
+    elif book.status is not None and book.status not in ENDED:
+        # (No status at all: the history is gone, as when a purged complaint is rebuilt.)
+        book.purge_refused.append({**purge, "refused": "not_ended"})
+    else:
+        book.purge_candidates.append({**purge, "key": entry["key"]})
+
+
+def settled_purge(book: Sections) -> Section | None:
+    """The purge that takes effect: the first one decided with no legal hold set after it (a
+    hold set between the decision and its execution stops it); the others are refused."""
+    effective = None
+    for candidate in book.purge_candidates:
+        if effective is None and candidate["key"] > book.last_hold_key:
+            effective = candidate
+        elif effective is None:
+            refused = {name: value for name, value in candidate.items() if name != "key"}
+            book.purge_refused.append({**refused, "refused": "legal_hold_after"})
+    return effective
 
 
 def _deadline(book: Sections, entry: Entry) -> None:

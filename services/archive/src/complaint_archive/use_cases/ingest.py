@@ -35,12 +35,7 @@ async def archive_events(archive: Archive, delivered: Sequence[Delivered]) -> Ar
             by_complaint[item.envelope.complaint_id].append(item.envelope)
     documents = await archive.store.documents(by_complaint)
     purged_before = {cid for cid, doc in documents.items() if doc["status"] == PURGED}
-    loggable = [
-        item
-        for item in delivered
-        if item.envelope.complaint_id not in purged_before
-        or item.envelope.event_type == "RetentionPurged"  # the earliest purge is the one kept
-    ]
+    loggable = [d for d in delivered if d.envelope.complaint_id not in purged_before]
     result = await _append(archive, loggable)
     changed, final = await _fold_and_save(archive, documents, by_complaint)
     result.documents = len(changed)
