@@ -264,3 +264,25 @@ async def test_a_pooled_smtp_session_the_server_dropped_is_replaced_without_a_fa
     await sender.send(delivery(2))
     await sender.aclose()
     assert [str(m["Subject"]) for m in smtp.received()] == ["subject 1", "subject 2"]
+
+
+async def test_stopping_lets_the_notices_in_progress_finish_and_be_recorded(
+    live_settings: Callable[..., NotifierSettings],
+    smtp: SmtpSink,
+    kafka_bootstrap: str,
+    own_prefix: str,
+    mongo_client: Any,
+) -> None:
+    smtp.delay = 1.5  # the server is slow to accept: the sends are in progress at the stop
+    settings = live_settings()
+    database = mongo_client[settings.mongodb_database]
+    cid = complaint_id()
+    async with running(settings, SettableClock(REMINDER_AT)):
+        await produce(kafka_bootstrap, own_prefix, [received(cid, T0), classified(cid, T0)])
+        await until(lambda: database.notice_claims.count_documents({}))
+        assert smtp.received() == []
+    # the app has stopped: what was in progress was finished, recorded and published first
+    assert len(smtp.received()) == 2
+    sent = await read_events(kafka_bootstrap, NOTICES, own_prefix, of(cid, "NoticeSent"), count=3)
+    entry = await _entry(database, sent[0].payload.notice_id)
+    assert entry["status"] == "sent" and await database.notices_sent.count_documents({}) == 3
