@@ -13,7 +13,7 @@ from bisect import insort
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from complaint_events import ComplaintReceived, Envelope
+from complaint_events import ComplaintReceived, Envelope, RetentionPurged
 
 from .entries import Document, Entry, entry_for, record_of
 from .render import render
@@ -33,6 +33,17 @@ def apply_all(document: Document | None, envelopes: Sequence[Envelope[Any]]) -> 
     """The document after these events of one complaint, rendered once."""
     if not envelopes:
         raise ValueError("no events to apply")
+    if len(envelopes) > 1 and any(isinstance(e.payload, RetentionPurged) for e in envelopes):
+        # A purge is final from the moment it is applied: one by one keeps that moment where
+        # it would be without batching (purges are rare, so the extra renders cost nothing).
+        for envelope in envelopes:
+            document = _render_with(document, [envelope])
+        assert document is not None
+        return document
+    return _render_with(document, envelopes)
+
+
+def _render_with(document: Document | None, envelopes: Sequence[Envelope[Any]]) -> Document:
     complaint_id = _complaint_id(envelopes[0])
     if document is not None and document["status"] == PURGED:
         return document  # a purge is final: later events (another purge too) change nothing
@@ -64,7 +75,7 @@ def fold(envelopes: Iterable[Envelope[Any]]) -> Document | None:
     a purge carried out before a later-dated hold or purge was seen.
     """
     events = list(envelopes)
-    return apply_all(None, events) if events else None
+    return _render_with(None, events) if events else None
 
 
 def _complaint_id(envelope: Envelope[Any]) -> str:
