@@ -37,6 +37,26 @@ SUMMARY_FIELDS = {
 }
 
 
+ANNUAL_FIELDS = {
+    name: 1
+    for name in (
+        "number",
+        "received_at",
+        "severity",
+        "category",
+        "status",
+        "record.product.name",
+        "record.product.batch",
+        "resolution.cause",
+        "resolution.actions",
+        "resolution.disposition",
+    )
+}
+# Every cursor names its batch size: FerretDB otherwise returns all of a large result in one
+# reply, beyond the driver's message size limit.
+BATCH = 500
+
+
 def search_query(
     filters: SearchFilters, *, now: datetime, after: Position | None, text_index: bool
 ) -> Query:
@@ -123,7 +143,9 @@ class ArchiveQueries:
         self, filters: SearchFilters, *, now: datetime, after: Position | None, limit: int
     ) -> list[Document]:
         query = search_query(filters, now=now, after=after, text_index=self.capabilities.text)
-        found = self.complaints.find(query, SUMMARY_FIELDS, sort=NEWEST, limit=limit)
+        found = self.complaints.find(
+            query, SUMMARY_FIELDS, sort=NEWEST, limit=limit, batch_size=min(limit, BATCH)
+        )
         return [document async for document in found]
 
     async def counts(
@@ -146,7 +168,8 @@ class ArchiveQueries:
         query: Query = {"received_at": {"$gte": start, "$lt": end}, "status": {"$ne": PURGED}}
         if policy_id:
             query["policy_id"] = policy_id
-        projection = {"timeline": 0, "notices": 0, "classification": 0, "deadlines": 0}
-        found = self.complaints.find(query, projection, sort=[("received_at", 1)], limit=limit)
+        found = self.complaints.find(
+            query, ANNUAL_FIELDS, sort=[("received_at", 1)], limit=limit, batch_size=BATCH
+        )
         async for document in found:
             yield document

@@ -101,7 +101,8 @@ class ArchiveStore:
         wanted = sorted(set(complaint_ids))
         if not wanted:
             return {}
-        found = self.complaints.find({"_id": {"$in": wanted}})
+        # Small batches: FerretDB answers a cursor without one in a single, unbounded reply.
+        found = self.complaints.find({"_id": {"$in": wanted}}, batch_size=100)
         return {document["_id"]: document async for document in found}
 
     async def save(self, documents: Sequence[Document], read: Mapping[str, Document]) -> set[str]:
@@ -156,11 +157,12 @@ class ArchiveStore:
         """The whole log, one complaint after another, each in its events' order."""
         query = {"complaint_id": {"$ne": None}, "expire_at": None}
         order = [("complaint_id", ASCENDING), ("key", ASCENDING)]
-        async for entry in self.events.find(query, sort=order, batch_size=2_000):
+        async for entry in self.events.find(query, sort=order, batch_size=200):
             yield entry
 
     async def complaint_ids(self) -> set[str]:
-        return {doc["_id"] async for doc in self.complaints.find({}, {"_id": 1})}
+        found = self.complaints.find({}, {"_id": 1}, batch_size=10_000)
+        return {doc["_id"] async for doc in found}
 
     async def remove_documents(self, complaint_ids: Iterable[str]) -> None:
         wanted = sorted(set(complaint_ids))
@@ -171,7 +173,9 @@ class ArchiveStore:
         """Ended complaints past their retain-until date and not under legal hold."""
         query = {"retain_until": {"$lte": now}, "legal_hold.active": False}
         projection = {"timeline": 0, "record": 0}
-        found = self.complaints.find(query, projection, sort=[("retain_until", 1)], limit=limit)
+        found = self.complaints.find(
+            query, projection, sort=[("retain_until", 1)], limit=limit, batch_size=200
+        )
         return [document async for document in found]
 
     async def document_count(self) -> int:
