@@ -17,6 +17,8 @@ class RetentionFileError(ValueError):
 def load_retention(policies_dir: Path, *, default_years: int) -> RetentionPolicies:
     """Every policy's rule; a policy without a file keeps complaints `default_years` after
     they ended."""
+    if not policies_dir.is_dir():
+        raise RetentionFileError(f"{policies_dir}: no such folder (set POLICIES_DIR)")
     rules: dict[str, RetentionRule] = {}
     for path in sorted(policies_dir.glob(f"*/{FILE_NAME}")):
         parsed = _read(path)
