@@ -3,7 +3,7 @@
 from .app import create_app, serve
 from .auth import ApiKeys, Caller, require
 from .dead_letters import DeadLetters
-from .kafka import group_id, make_broker, publish, security, topic
+from .kafka import batch_subscriber, group_id, make_broker, publish, security, topic
 from .mongo import mongo_client
 from .observability import (
     Check,
@@ -24,6 +24,7 @@ __all__ = [
     "Check",
     "DeadLetters",
     "ServiceSettings",
+    "batch_subscriber",
     "configure_logging",
     "create_app",
     "for_a_while",

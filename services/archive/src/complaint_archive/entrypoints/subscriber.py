@@ -10,14 +10,10 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
-from faststream.middlewares import AckPolicy
 
 from complaint_events import SUBMITTED, TOPICS, DecodeError, ReasonCode, decode
-from complaint_runtime import DeadLetters, group_id, topic, until_done
+from complaint_runtime import DeadLetters, batch_subscriber, topic, until_done
 
 from ..adapters.store import Delivered
 from ..use_cases import Archive, Archived, archive_events
@@ -32,25 +28,16 @@ T = TypeVar("T")
 def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
     settings = wiring.settings
 
-    @broker.subscriber(
-        *(topic(settings, spec) for spec in TOPICS),
-        group_id=group_id(settings, SERVICE),
-        batch=True,
-        max_records=settings.kafka_batch_size,
-        batch_timeout_ms=settings.kafka_batch_wait_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        partition_assignment_strategy=(RangePartitionAssignor,),
-        decoder=_undecoded,
+    @batch_subscriber(
+        broker,
+        settings,
+        SERVICE,
+        *TOPICS,
+        batch_size=settings.kafka_batch_size,
+        batch_wait_ms=settings.kafka_batch_wait_ms,
     )
-    async def on_event(message: KafkaMessage) -> None:
-        raw = message.raw_message
-        await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
-
-
-async def _undecoded(message: StreamMessage[Any]) -> Any:
-    """The handler reads the raw records itself: no JSON decoding by FastStream."""
-    return message.body
+    async def on_event(records: Sequence[Record]) -> None:
+        await consume(records, wiring, dead)
 
 
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> Archived:

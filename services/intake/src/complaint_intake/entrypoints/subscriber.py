@@ -12,12 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
-from faststream.middlewares import AckPolicy
 
 from complaint_events import SUBMITTED
-from complaint_runtime import DeadLetters, group_id, topic
+from complaint_runtime import DeadLetters, batch_subscriber
 
 from ..adapters.retrying import persistently
 from ..domain.parsing import Incoming, parse_submission
@@ -34,24 +31,17 @@ Record = Any  # aiokafka's ConsumerRecord (aiokafka ships no type information)
 def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
     settings = wiring.settings
 
-    @broker.subscriber(
-        topic(settings, SUBMITTED),
-        group_id=group_id(settings, SERVICE),
-        batch=True,
-        max_records=settings.kafka_batch_size,
-        batch_timeout_ms=settings.kafka_batch_wait_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        decoder=_undecoded,
+    @batch_subscriber(
+        broker,
+        settings,
+        SERVICE,
+        SUBMITTED,
+        batch_size=settings.kafka_batch_size,
+        batch_wait_ms=settings.kafka_batch_wait_ms,
+        co_partitioned=False,
     )
-    async def on_submitted(message: KafkaMessage) -> None:
-        raw = message.raw_message
-        await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
-
-
-async def _undecoded(message: StreamMessage[Any]) -> Any:
-    """The handler reads the raw records itself: no JSON decoding by FastStream."""
-    return message.body
+    async def on_submitted(records: Sequence[Record]) -> None:
+        await consume(records, wiring, dead)
 
 
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:

@@ -12,13 +12,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
 
 from complaint_events import CLASSIFIED, LIFECYCLE, RECEIVED, DecodeError, Envelope, ReasonCode
-from complaint_runtime import DeadLetters, group_id, topic, until_done
+from complaint_runtime import DeadLetters, batch_subscriber, until_done
 
 from ..metrics import SERVICE
 from ..service_layer import record_events
@@ -34,19 +31,16 @@ COMPLAINTS_AT_ONCE = 16
 def subscribe(broker: KafkaBroker, wiring: Wiring, dead: DeadLetters) -> None:
     settings = wiring.settings
 
-    @broker.subscriber(
-        *(topic(settings, spec) for spec in INPUTS),
-        group_id=group_id(settings, SERVICE),
-        batch=True,
-        max_records=settings.kafka_batch_size,
-        batch_timeout_ms=settings.kafka_batch_wait_ms,
-        ack_policy=AckPolicy.NACK_ON_ERROR,
-        auto_offset_reset="earliest",
-        partition_assignment_strategy=(RangePartitionAssignor,),
+    @batch_subscriber(
+        broker,
+        settings,
+        SERVICE,
+        *INPUTS,
+        batch_size=settings.kafka_batch_size,
+        batch_wait_ms=settings.kafka_batch_wait_ms,
     )
-    async def on_event(message: KafkaMessage) -> None:
-        raw = message.raw_message
-        await consume(raw if isinstance(raw, tuple | list) else (raw,), wiring, dead)
+    async def on_event(records: Sequence[Record]) -> None:
+        await consume(records, wiring, dead)
 
 
 async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
