@@ -207,8 +207,8 @@ def test_every_alert_is_proven_to_fire_by_a_unit_test() -> None:
         ("service down", "up"),
         ("consumer lag", "complaints_consumer_lag"),
         ("dead-letter growth", "complaints_dead_letters_total"),
-        ("SLA breach rate", "policy:complaints_deadlines_on_time:ratio1h"),
-        ("notice failures", "complaints_notices_failed_total"),
+        ("SLA breach rate", "policy:complaints_notifier_deadlines_on_time:ratio1h"),
+        ("notice failures", "complaints_notifier_notices_failed_total"),
     ],
 )
 def test_the_alerts_cover_what_the_operators_asked_for(concern: str, metric: str) -> None:
@@ -279,10 +279,10 @@ def test_the_dashboard_shows_what_the_operators_asked_for() -> None:
     panels = {panel["title"]: panel for panel in dashboard()["panels"]}
     wanted = {
         "Throughput": "faststream_received_processed_messages_total",
-        "SLA on-time rate by policy": "policy:complaints_deadlines_on_time:ratio1h",
-        "Deadline breaches by severity": "complaints_deadlines_breached_total",
+        "SLA on-time rate by policy": "policy:complaints_notifier_deadlines_on_time:ratio1h",
+        "Deadline breaches by severity": "complaints_notifier_deadlines_breached_total",
         "Consumer lag": "complaints_consumer_lag",
-        "Notice failures by channel": "complaints_notices_failed_total",
+        "Notice failures by channel": "complaints_notifier_notices_failed_total",
     }
     for title, metric in wanted.items():
         panel = next((p for name, p in panels.items() if name.startswith(title)), None)

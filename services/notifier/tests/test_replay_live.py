@@ -110,24 +110,21 @@ async def test_metrics_count_deadlines_notices_and_timer_lag(
     def value(name: str, **labels: str) -> float:
         return samples[(name, *sorted(labels.items()))]
 
-    assert value("complaints_deadlines_scheduled_total", policy="notifier-test", step="reply") == 1
-    breached = value(
-        "complaints_deadlines_breached_total", policy="notifier-test", step="reply", severity="B"
-    )
-    assert breached == 1
-    assert value("complaints_notices_sent_total", channel="email", kind="reminder") == 2
-    assert value("complaints_notices_sent_total", channel="webhook", kind="breach") == 1
-    assert value("complaints_timer_lag_seconds_count") == 2  # reminder and breach
-    assert value("complaints_schedule_pending") == 1  # the escalation
+    reply = {"policy": "notifier-test", "step": "reply"}
+    assert value("complaints_notifier_deadlines_scheduled_total", **reply) == 1
+    assert value("complaints_notifier_deadlines_breached_total", **reply, severity="B") == 1
+    assert value("complaints_notifier_notices_sent_total", channel="email", kind="reminder") == 2
+    assert value("complaints_notifier_notices_sent_total", channel="webhook", kind="breach") == 1
+    assert value("complaints_notifier_timer_lag_seconds_count") == 2  # reminder and breach
+    assert value("complaints_notifier_schedule_pending") == 1  # the escalation
 
 
 async def _pending_counted(client: httpx.AsyncClient) -> dict[tuple[Any, ...], float] | None:
-    """Samples by name and sorted labels (service left out), once the gauge has counted."""
+    """Samples by name and sorted labels, once the gauge has counted."""
     text = (await client.get("/metrics")).text
     samples: dict[tuple[Any, ...], float] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if "le" not in sample.labels:
-                labels = sorted((k, v) for k, v in sample.labels.items() if k != "service")
-                samples[(sample.name, *labels)] = sample.value
-    return samples if samples.get(("complaints_schedule_pending",)) == 1 else None
+                samples[(sample.name, *sorted(sample.labels.items()))] = sample.value
+    return samples if samples.get(("complaints_notifier_schedule_pending",)) == 1 else None
