@@ -229,3 +229,15 @@ def test_deeply_nested_json_is_refused_as_not_json_not_a_crash() -> None:
     with pytest.raises(DecodeError) as raised:
         decode(b"[" * 100_000)
     assert raised.value.reason_code == ReasonCode.NOT_JSON
+
+
+@pytest.mark.parametrize(
+    "value",
+    [b"1" * 5_000, b'{"event_type": "ComplaintClosed", "schema_version": ' + b"9" * 5_000 + b"}"],
+)
+def test_overlong_json_number_is_refused_as_not_json_not_a_crash(value: bytes) -> None:
+    """Python refuses to convert integers of more than 4,300 digits with a bare ValueError;
+    left uncaught it stalled every consumer on the message, which was read again forever."""
+    with pytest.raises(DecodeError) as raised:
+        decode(value)
+    assert raised.value.reason_code == ReasonCode.NOT_JSON

@@ -114,6 +114,8 @@ def _json_object(value: bytes) -> dict[str, Any]:
         body = json.loads(text)
     except json.JSONDecodeError as error:
         raise DecodeError(ReasonCode.NOT_JSON, f"value is not JSON ({error.msg})") from error
+    except ValueError:  # an integer of over 4,300 digits (Python's int conversion limit)
+        raise DecodeError(ReasonCode.NOT_JSON, "value has a number too long to read") from None
     except RecursionError:  # a hostile b"[[[[..." must be refused, not crash the consumer
         raise DecodeError(ReasonCode.NOT_JSON, "value nests too deeply to be an event") from None
     if not isinstance(body, dict):
