@@ -10,6 +10,10 @@ builds or writes lives under STACK_DIR (default: `.stack/` at the repository roo
     python3 deploy/local/stack.py logs kafka|mongo     the last lines of a server's log
     python3 deploy/local/stack.py env                  shell exports for the running stack
     python3 deploy/local/stack.py reset                stop everything and delete the data
+
+FERRETDB_BACKEND=sqlite (default) keeps FerretDB's data in SQLite files; FERRETDB_BACKEND=postgresql
+stores it in a PostgreSQL cluster of its own (server "postgres", 127.0.0.1:POSTGRES_PORT, default
+25432) made from the installed PostgreSQL programs. See deploy/local/FERRETDB_BACKENDS.md.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import base64
 import fcntl
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -34,6 +39,11 @@ HOST = "127.0.0.1"
 KAFKA_VERSION = "3.9.1"
 FERRETDB_VERSION = "v1.24.2"
 FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
+BACKENDS = ("sqlite", "postgresql")
+POSTGRES_DATABASE = "ferretdb"
+POSTGRES_ROLE = "ferretdb"
+POSTGRES_INSTALL_HINT = "install PostgreSQL 13+ (Debian: apt-get install postgresql)"
+POSTGRES_PROGRAMS = ("initdb", "pg_ctl", "postgres", "createdb")
 
 
 class StackError(RuntimeError):
@@ -53,6 +63,13 @@ def port_open(number: int) -> bool:
         return sock.connect_ex((HOST, number)) == 0
 
 
+def ferretdb_backend() -> str:
+    backend = os.environ.get("FERRETDB_BACKEND", "sqlite")
+    if backend not in BACKENDS:
+        raise StackError(f"FERRETDB_BACKEND={backend!r} is not one of: {', '.join(BACKENDS)}")
+    return backend
+
+
 def require_tool(tool: str, hint: str) -> str:
     found = shutil.which(tool)
     if not found:
@@ -60,10 +77,23 @@ def require_tool(tool: str, hint: str) -> str:
     return found
 
 
-def run(cmd: list[str], log: Path, what: str, cwd: Path | None = None) -> None:
+def run(
+    cmd: list[str],
+    log: Path,
+    what: str,
+    cwd: Path | None = None,
+    user: pwd.struct_passwd | None = None,
+) -> None:
+    """Run a provisioning step to its end, as `user` if given (only root can ask for that)."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    who = {} if user is None else {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     with log.open("w") as out:
-        done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, check=False)
+        try:
+            done = subprocess.run(
+                cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, check=False, **who
+            )
+        except OSError as error:  # e.g. the program is out of the user's reach
+            raise StackError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from error
     if done.returncode != 0:
         tail = log.read_text(errors="replace").strip().splitlines()[-5:]
         raise StackError(f"{what} failed (see {log}): " + " | ".join(tail))
@@ -256,15 +286,34 @@ class FerretDB(Server):
         tmp.rename(self.binary)
         shutil.rmtree(source, ignore_errors=True)
 
+    @property
+    def backend_file(self) -> Path:
+        return self.home / "backend"
+
+    def up(self) -> str:
+        running = self.backend_file.read_text() if self.backend_file.exists() else "sqlite"
+        if self.pid() and running != ferretdb_backend():
+            raise StackError(
+                f"mongo: already running with the {running} backend; "
+                f"stop it first (stack.py down mongo) to switch to {ferretdb_backend()}"
+            )
+        return super().up()
+
     def prepare_data(self) -> None:
         (STACK_DIR / "data" / "ferretdb").mkdir(parents=True, exist_ok=True)
+        self.backend_file.write_text(ferretdb_backend())
+
+    def storage(self) -> list[str]:
+        data = STACK_DIR / "data" / "ferretdb"
+        if ferretdb_backend() == "sqlite":
+            return ["--handler=sqlite", f"--sqlite-url=file:{data}/"]
+        return ["--handler=postgresql", f"--postgresql-url={Postgres().url}"]
 
     def command(self) -> list[str]:
         data = STACK_DIR / "data" / "ferretdb"
         return [
             str(self.binary),
-            "--handler=sqlite",
-            f"--sqlite-url=file:{data}/",
+            *self.storage(),
             f"--state-dir={data}",
             f"--listen-addr={HOST}:{self.port}",
             f"--debug-addr={HOST}:{self.debug_port}",
@@ -275,6 +324,152 @@ class FerretDB(Server):
     def logged_ready(self) -> bool:
         # FerretDB logs nothing at WARN once ready; an answering port is the signal.
         return True
+
+
+class Postgres(Server):
+    """FerretDB's PostgreSQL backend: a cluster of the stack's own, started with pg_ctl.
+
+    PostgreSQL refuses to run as root, so as root the cluster belongs to POSTGRES_OS_USER
+    (default `postgres`, created with useradd when missing). It listens on 127.0.0.1 only,
+    with no Unix socket, and trusts every local TCP connection: a development server.
+    """
+
+    port_env = "POSTGRES_PORT"
+
+    def __init__(self) -> None:
+        super().__init__("postgres", port("POSTGRES_PORT", 25432), None)
+
+    @property
+    def data(self) -> Path:
+        return STACK_DIR / "data" / "postgres"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data / "postmaster.pid"
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{POSTGRES_ROLE}@{HOST}:{self.port}/{POSTGRES_DATABASE}"
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.pid_file.read_text().split()[0])
+            os.kill(pid, 0)
+        except (OSError, IndexError, ValueError):
+            return None
+        return pid
+
+    def programs(self) -> Path:
+        """The folder holding initdb, pg_ctl, postgres and createdb (Debian keeps them off PATH)."""
+        configured = os.environ.get("POSTGRES_BIN_DIR")
+        if configured:
+            candidates = [Path(configured)]
+        else:
+            on_path = shutil.which("pg_ctl")
+            candidates = [Path(on_path).resolve().parent] if on_path else []
+            installed = Path("/usr/lib/postgresql").glob("*/bin")
+            candidates += sorted(installed, key=lambda bin_dir: bin_dir.parent.name, reverse=True)
+        for folder in candidates:
+            if all((folder / tool).is_file() for tool in POSTGRES_PROGRAMS):
+                return folder
+        raise StackError(
+            f"postgres: the PostgreSQL programs ({', '.join(POSTGRES_PROGRAMS)}) are not installed"
+            f": {POSTGRES_INSTALL_HINT}"
+        )
+
+    def os_user(self) -> pwd.struct_passwd | None:
+        """Who runs the server: None for the current user, an unprivileged account for root."""
+        if os.geteuid() != 0:
+            return None
+        name = os.environ.get("POSTGRES_OS_USER", "postgres")
+        try:
+            account = pwd.getpwnam(name)
+        except KeyError:
+            useradd = require_tool(
+                "useradd", f"create an unprivileged user and name it in POSTGRES_OS_USER={name}"
+            )
+            cmd = [useradd, "--system", "--user-group", "--no-create-home", name]
+            run([*cmd, "--shell", "/usr/sbin/nologin"], self.home / "useradd.log", "useradd")
+            account = pwd.getpwnam(name)
+        if account.pw_uid == 0:
+            raise StackError(
+                f"postgres: POSTGRES_OS_USER={name!r} is root, which PostgreSQL refuses to run as"
+            )
+        return account
+
+    def require_access(self, user: pwd.struct_passwd) -> None:
+        """Fail in one line when a parent folder of STACK_DIR keeps the server's user out."""
+        check = ["/bin/sh", "-c", 'test -w "$1" && test -x "$1"', "sh", str(self.data)]
+        who = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        done = subprocess.run(check, check=False, **who)
+        if done.returncode != 0:
+            raise StackError(
+                f"postgres: user {user.pw_name} cannot reach {self.data}; choose a STACK_DIR "
+                "whose parent folders every user may enter (mode o+x)"
+            )
+
+    def provision(self) -> None:
+        self.programs()
+
+    def prepare_data(self) -> None:
+        user = self.os_user()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.data.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if user is not None:
+            for folder in (self.home, self.data):
+                os.chown(folder, user.pw_uid, user.pw_gid)
+            self.require_access(user)
+        if (self.data / "PG_VERSION").exists():
+            return
+        print(f"postgres: creating a cluster in {self.data} (first run only)", flush=True)
+        initdb = [str(self.programs() / "initdb"), "-D", str(self.data), "-U", POSTGRES_ROLE]
+        options = ["--auth=trust", "--encoding=UTF8", "--no-locale"]
+        try:
+            run([*initdb, *options], self.home / "initdb.log", "initdb", self.home, user)
+        except StackError:
+            shutil.rmtree(self.data, ignore_errors=True)  # the next `up` starts afresh
+            raise
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write(POSTGRES_CONF)
+        (self.data / "pg_hba.conf").write_text(POSTGRES_HBA)
+
+    def start(self) -> str:
+        programs = self.programs()
+        timeout = str(int(float(os.environ.get("STACK_START_TIMEOUT", "90"))))
+        pg_ctl = [str(programs / "pg_ctl"), "start", "-D", str(self.data), "-w", "-t", timeout]
+        options = ["-l", str(self.log_file), "-o", f"-p {self.port}"]
+        log = self.home / "pg_ctl.log"
+        try:
+            run([*pg_ctl, *options], log, "pg_ctl start", self.home, self.os_user())
+            self.create_database(programs)
+        except StackError as error:
+            self.down()
+            detail = self.last_lines() if self.log_file.exists() else ""
+            raise StackError(f"postgres: {error} {detail}".strip()) from error
+        return f"postgres: started on {HOST}:{self.port} (pid {self.pid()})"
+
+    def create_database(self, programs: Path) -> None:
+        createdb = [str(programs / "createdb"), "-h", HOST, "-p", str(self.port)]
+        done = subprocess.run(
+            [*createdb, "-U", POSTGRES_ROLE, POSTGRES_DATABASE],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0 and "already exists" not in done.stderr:
+            raise StackError(f"createdb {POSTGRES_DATABASE} failed: {done.stderr.strip()}")
+
+    def down(self) -> str:
+        pid = self.pid()
+        if pid is None:
+            return f"{self.name}: not running"
+        os.kill(pid, signal.SIGINT)  # = pg_ctl stop -m fast: ends sessions, checkpoints, exits
+        for _ in range(240):
+            if self.pid() is None:
+                return f"{self.name}: stopped (pid {pid})"
+            time.sleep(0.25)
+        os.kill(pid, signal.SIGQUIT)  # = -m immediate: the next start runs crash recovery
+        return f"{self.name}: shut down immediately (pid {pid}) after a minute of waiting"
 
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
@@ -307,6 +502,17 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 """
 
+POSTGRES_CONF = """
+# Written by deploy/local/stack.py: TCP on 127.0.0.1 only (the port comes from pg_ctl -o -p).
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+max_connections = 200
+"""
+
+POSTGRES_HBA = """# Written by deploy/local/stack.py: a development server, trusting 127.0.0.1 only.
+host all all 127.0.0.1/32 trust
+"""
+
 LOG4J = """log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
@@ -315,14 +521,23 @@ log4j.logger.kafka.server.KafkaRaftServer=INFO
 """
 
 
-def servers(which: str | None) -> list[Server]:
-    every: list[Server] = [Kafka(), FerretDB()]
-    chosen = [s for s in every if which in (None, s.name, "mongodb")]
-    if which == "mongodb":
-        chosen = [s for s in every if s.name == "mongo"]
-    if not chosen:
-        raise StackError(f"unknown server {which!r}: use kafka or mongo")
-    return chosen
+def servers(which: str | None, starting: bool = False) -> list[Server]:
+    """The servers an action is about, in start order; postgres goes with mongo when it backs it.
+
+    When stopping or reporting, a postgres still running counts even if FERRETDB_BACKEND no
+    longer says postgresql, so nothing is left behind.
+    """
+    postgres = Postgres()
+    backed = ferretdb_backend() == "postgresql" or (not starting and postgres.pid() is not None)
+    every = [Kafka(), *([postgres] if backed else []), FerretDB()]
+    names = {s.name for s in every} | {"postgres"}
+    if which not in (None, "mongodb", *names):
+        raise StackError(f"unknown server {which!r}: use kafka, mongo or postgres")
+    wanted = {None: names, "mongodb": {"mongo", "postgres"}, "mongo": {"mongo", "postgres"}}
+    chosen = wanted.get(which, {which})
+    if which == "postgres" and not backed:
+        return [postgres]
+    return [s for s in every if s.name in chosen]
 
 
 def env_lines() -> list[str]:
@@ -342,7 +557,7 @@ def main(argv: list[str]) -> int:
             STACK_DIR.mkdir(parents=True, exist_ok=True)
             lock = (STACK_DIR / "up.lock").open("w")
             fcntl.flock(lock, fcntl.LOCK_EX)  # two callers starting at once must not race
-            for server in servers(which):
+            for server in servers(which, starting=True):
                 was_running = server.pid() is not None
                 print(server.up(), flush=True)
                 if not was_running:
