@@ -12,7 +12,7 @@ endif
 STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: help setup tools k8s-config run test lint typecheck pytest unit integration stack-up stack-down \
+.PHONY: help setup tools k8s-config config-reference run test lint typecheck pytest unit integration stack-up stack-down \
         stack-status stack-logs stack-reset topics schemas clean
 
 help:
@@ -57,6 +57,9 @@ schemas: setup
 
 k8s-config: setup
 	$(UV) run python -m deploy.k8s.render_config
+
+config-reference: setup
+	$(UV) run python -m deploy.config_reference
 
 run: setup
 	@$(UV) run python -m deploy.local.run
