@@ -12,11 +12,12 @@ endif
 STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: help setup tools k8s-config config-reference run test lint typecheck pytest unit integration stack-up stack-down \
+.PHONY: help setup tools k8s-config config-reference run demo test lint typecheck pytest unit integration stack-up stack-down \
         stack-status stack-logs stack-reset topics schemas clean
 
 help:
-	@echo "make run     start the stack and the system (Ctrl-C stops everything it started)"
+	@echo "make run     start the stack, the system and Prometheus, feed the demo (Ctrl-C stops everything it started)"
+	@echo "make demo    the same, then exit: 0 when every demo complaint came out as its policy says"
 	@echo "make test    lint, type-check and run every test (starts the stack when needed)"
 	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas | k8s-config"
 
@@ -61,8 +62,12 @@ k8s-config: setup
 config-reference: setup
 	$(UV) run python -m deploy.config_reference
 
+# setup includes tools: Prometheus (Debian package) is started by run and demo.
 run: setup
 	@$(UV) run python -m deploy.local.run
+
+demo: setup
+	@$(UV) run python -m deploy.local.run --demo
 
 lint: setup
 	$(UV) run ruff check .
