@@ -46,8 +46,9 @@ def totals(outcomes: list[Outcome], mailbox: Mailbox, hooks: HookReceiver) -> To
         sent = [notice for notice in document.get("notices", []) if notice["sent"]]
         counted.notices.update(notice["channel"] for notice in sent)
         notice_ids |= {notice["notice_id"] for notice in sent}
+    # A folded header comes back with the fold's leading space.
     counted.emails_received = sum(
-        1 for mail in mailbox.snapshot() if mail.get(NOTICE_HEADER) in notice_ids
+        1 for mail in mailbox.snapshot() if str(mail.get(NOTICE_HEADER, "")).strip() in notice_ids
     )
     counted.webhooks_received = sum(
         1 for hook in hooks.snapshot() if _notice_of(hook) in notice_ids
