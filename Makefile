@@ -13,12 +13,13 @@ STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
 .PHONY: help setup tools k8s-config config-reference run demo test lint typecheck pytest unit integration stack-up stack-down \
-        stack-status stack-logs stack-reset topics schemas clean
+        stack-status stack-logs stack-reset topics schemas clean bench
 
 help:
 	@echo "make run     start the stack, the system and Prometheus, feed the demo (Ctrl-C stops everything it started)"
 	@echo "make demo    the same, then exit: 0 when every demo complaint came out as its policy says"
 	@echo "make test    lint, type-check and run every test (starts the stack when needed)"
+	@echo "make bench   benchmark report into bench/results/ (BENCH_ARGS=--quick for a smoke run)"
 	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas | k8s-config"
 
 setup: .venv/.synced tools
@@ -87,6 +88,11 @@ integration: setup
 	$(UV) run pytest -m "integration or e2e" $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# Not a test: numbers for bench/results/ (see bench/README.md); py-spy only for its profile.
+BENCH_ARGS ?=
+bench: setup
+	$(UV) run --with py-spy python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
