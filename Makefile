@@ -13,12 +13,13 @@ STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
 .PHONY: help setup tools k8s-config config-reference run demo test lint typecheck pytest unit integration stack-up stack-down \
-        stack-status stack-logs stack-reset topics schemas clean bench
+        stack-status stack-logs stack-reset topics schemas faults clean bench
 
 help:
 	@echo "make run     start the stack, the system and Prometheus, feed the demo (Ctrl-C stops everything it started)"
 	@echo "make demo    the same, then exit: 0 when every demo complaint came out as its policy says"
 	@echo "make test    lint, type-check and run every test (starts the stack when needed)"
+	@echo "make faults  the fault-injection suite: FAULTS_COMPLAINTS (10000) through SIGKILLs and restarts"
 	@echo "make bench   benchmark report into bench/results/ (BENCH_ARGS=--quick for a smoke run)"
 	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas | k8s-config"
 
@@ -93,6 +94,14 @@ test: lint typecheck pytest
 BENCH_ARGS ?=
 bench: setup
 	$(UV) run --with py-spy python -m bench.run $(BENCH_ARGS)
+
+# Complaints through the four services on a private stack (.stack/faults, ports 39092/39093/
+# 37117/38088) while every service is SIGKILLed and the broker and FerretDB restarted; prints
+# the counts, fails on any violation. `make test` runs it at 300 (tests/faults).
+FAULTS_COMPLAINTS ?= 10000
+FAULTS_ARGS ?=
+faults: setup
+	$(UV) run python -m deploy.local.faults --complaints $(FAULTS_COMPLAINTS) $(FAULTS_ARGS)
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

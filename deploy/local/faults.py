@@ -1,0 +1,1118 @@
+"""The fault-injection suite: complaints pushed through the four services while each service is
+SIGKILLed at random moments and restarted, the Kafka broker restarted once and the
+MongoDB-protocol server restarted once; then every promise is counted.
+
+    uv run python -m deploy.local.faults --complaints 10000 [--seed N] [--load-seconds S] ...
+
+Runs on a private stack (its own STACK_DIR and ports: restarting its broker disturbs nobody),
+with a policy of one-minute clocks on the 24/7 calendar so deadlines fall due while services
+are being killed. At the end, once every consumer group has caught up, it checks:
+
+- every accepted complaint (intake answered 202/200, or our Kafka producer had it acknowledged)
+  is in the archive exactly once, under one complaint id and one number;
+- every deadline that came due produced its notices exactly once: one `DeadlineBreached` per
+  deadline, one distinct `NoticeSent` per (notice, person, channel), and every delivery arrived
+  at the SMTP server and the webhook receiver (repeats at the receivers are counted apart: the
+  notifier resends what was accepted but not yet recorded when it was killed);
+- no event sits unprocessed: committed offsets equal end offsets for every consumer group;
+- the dead-letter topic holds exactly the deliberately bad inputs, one per consuming service.
+
+It prints the counts and exits 1 with one line per violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from pymongo import MongoClient
+
+from complaint_events import (
+    CLASSIFIED,
+    DEADLINES,
+    LIFECYCLE,
+    NOTICES,
+    RECEIVED,
+    REJECTED,
+    SUBMITTED,
+    TOPICS,
+    ComplaintSubmitted,
+    TopicSpec,
+    decode,
+    encode,
+    headers_for,
+    message_key,
+    new_event,
+    topic_name,
+)
+from deploy.local.system import (
+    DEPLOY,
+    NAMES,
+    ROOT,
+    HookReceiver,
+    Mailbox,
+    System,
+    free_port,
+    local_config,
+)
+from deploy.local.topics import delete_topics, ensure_topics
+
+STACK_SCRIPT = ROOT / "deploy" / "local" / "stack.py"
+SHARED_STACK = ROOT / ".stack"
+DEFAULT_PORTS = {
+    "KAFKA_PORT": 39092,
+    "KAFKA_CONTROLLER_PORT": 39093,
+    "MONGO_PORT": 37117,
+    "FERRETDB_DEBUG_PORT": 38088,
+}
+DUE_SOURCE, CALM_SOURCE = "faults-due", "faults-calm"
+SHORT_POLICY, CALM_POLICY = "faults-short", "faults-calm"
+DUE_AFTER_SECONDS = 60
+BAD_TOPICS = (SUBMITTED, RECEIVED, CLASSIFIED, LIFECYCLE, DEADLINES, NOTICES)
+NOTIFIER_SEND_CONCURRENCY = 16
+
+
+# ---------------------------------------------------------------- what is expected and seen
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """A message we put on a consumed topic that no consumer can use."""
+
+    topic: str  # full name, with the run's prefix
+    value: bytes
+    rejected_by: tuple[str, ...]  # the services that consume the topic, each must dead-letter it
+
+
+@dataclass
+class Expected:
+    accepted: dict[str, str | None]  # "source|ref" -> complaint id intake answered (None: Kafka)
+    due: set[str]  # keys of complaints whose deadline fell due during the run
+    deliveries: frozenset[tuple[str, str]]  # (person, channel) each due notice goes to
+    bad: list[BadInput]
+    notifier_kills: int = 0
+    refused: dict[str, str] = field(default_factory=dict)  # key -> why it was never accepted
+
+
+@dataclass(frozen=True)
+class Archived:
+    key: str
+    complaint_id: str
+    number: str
+
+
+@dataclass(frozen=True)
+class Received:
+    key: str
+    complaint_id: str
+    number: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    complaint_id: str
+    notice_id: str
+    kind: str
+    person: str
+    channel: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Breach:
+    complaint_id: str
+    deadline_id: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    rejected_by: str
+    source_topic: str
+    value: bytes
+    event_id: str
+
+
+@dataclass
+class Observed:
+    archived: list[Archived]
+    received: list[Received]
+    sent: list[Sent]
+    breaches: list[Breach]
+    mails: list[str]  # delivery id of every e-mail the SMTP server accepted (raw)
+    hooks: list[tuple[str, bool]]  # (delivery id, signature valid) of every webhook call (raw)
+    dead_letters: list[DeadLetter]
+    lag: dict[str, int]  # consumer group -> messages not yet committed
+    api_misses: list[str] = field(default_factory=list)  # sampled ids the archive API lacked
+
+
+@dataclass
+class Report:
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    def count(self, label: str, value: int) -> None:
+        self.counts.append((label, value))
+
+    def violate(self, count: int, message: str) -> None:
+        if count:
+            self.violations.append(f"VIOLATION: {message} ({count})")
+
+    def render(self) -> str:
+        width = max(len(label) for label, _ in self.counts)
+        lines = [f"{label:<{width}}  {value:>8,}" for label, value in self.counts]
+        lines += self.violations or ["OK: no violations"]
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the verifier (pure)
+
+
+def verify(expected: Expected, seen: Observed) -> Report:
+    """Compare what the run promised with what the system did; no I/O, so it can be tested
+    with doctored inputs."""
+    report = Report()
+    ids = _check_archive(expected, seen, report)
+    _check_notices(expected, seen, ids, report)
+    _check_lag(seen, report)
+    _check_dead_letters(expected, seen, report)
+    return report
+
+
+def _check_archive(expected: Expected, seen: Observed, report: Report) -> dict[str, str]:
+    """Every accepted complaint archived once; returns key -> complaint id."""
+    by_key: dict[str, set[str]] = defaultdict(set)
+    for doc in seen.archived:
+        by_key[doc.key].add(doc.complaint_id)
+    numbers = Counter(doc.number for doc in seen.archived)
+    ids_by_key: dict[str, set[str]] = defaultdict(set)
+    for event in seen.received:
+        ids_by_key[event.key].add(event.complaint_id)
+    accepted = expected.accepted
+    missing = [key for key in accepted if key not in by_key]
+    doubled = [key for key, ids in by_key.items() if len(ids) > 1]
+    doubled_received = [key for key, ids in ids_by_key.items() if len(ids) > 1]
+    unasked = [key for key in by_key if key not in accepted]
+    wrong_id = [
+        key
+        for key, answered in accepted.items()
+        if answered is not None and key in by_key and by_key[key] != {answered}
+    ]
+    report.count("complaints accepted", len(accepted))
+    report.count("  of them over REST", sum(1 for v in accepted.values() if v is not None))
+    report.count("complaints never accepted (client gave up)", len(expected.refused))
+    report.count("complaints in the archive (distinct references)", len(by_key))
+    report.count("archive documents", len(seen.archived))
+    report.count("  missing from the archive", len(missing))
+    report.count("  archived more than once", len(doubled))
+    report.count("  archived but never accepted", len(unasked))
+    report.count("  archived under another id than intake answered", len(wrong_id))
+    report.count("  duplicate complaint numbers", sum(1 for n in numbers.values() if n > 1))
+    report.count("  references with several ComplaintReceived ids", len(doubled_received))
+    report.count("  sampled via the archive API, not found", len(seen.api_misses))
+    report.violate(len(expected.refused), f"submissions never accepted: {_few(expected.refused)}")
+    report.violate(len(missing), f"accepted but not archived: {_few(missing)}")
+    report.violate(len(doubled), f"archived more than once: {_few(doubled)}")
+    report.violate(len(unasked), f"archived but never accepted: {_few(unasked)}")
+    report.violate(len(wrong_id), f"archived under another id: {_few(wrong_id)}")
+    dup_numbers = [n for n, c in numbers.items() if c > 1]
+    report.violate(len(dup_numbers), f"duplicate complaint numbers: {_few(dup_numbers)}")
+    report.violate(len(doubled_received), f"one reference, several ids: {_few(doubled_received)}")
+    report.violate(len(seen.api_misses), f"archive API lacks: {_few(seen.api_misses)}")
+    return {key: next(iter(ids)) for key, ids in by_key.items()}
+
+
+def _check_notices(expected: Expected, seen: Observed, ids: dict[str, str], report: Report) -> None:
+    due_ids = {ids[key] for key in expected.due if key in ids}
+    breaches: dict[str, set[str]] = defaultdict(set)
+    for breach in seen.breaches:
+        breaches[breach.complaint_id].add(breach.event_id)
+    sent: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    notices_of: dict[str, set[str]] = defaultdict(set)
+    for event in seen.sent:
+        sent[(event.notice_id, event.person, event.channel)].add(event.event_id)
+        notices_of[event.complaint_id].add(event.notice_id)
+    wanted = {
+        (notice, person, channel)
+        for complaint in due_ids
+        for notice in notices_of.get(complaint, set())
+        for person, channel in expected.deliveries
+    }
+    no_notice = [c for c in due_ids if not notices_of.get(c)]
+    missing_sent = [k for k in wanted if k not in sent] + no_notice
+    doubled_sent = [k for k, events in sent.items() if len(events) > 1]
+    unexpected = [c for c in notices_of if c not in due_ids]
+    no_breach = [c for c in due_ids if not breaches.get(c)]
+    doubled_breach = [c for c, events in breaches.items() if len(events) > 1]
+    deliveries = {(_delivery_id(notice, person), channel) for notice, person, channel in sent}
+    mails = Counter(seen.mails)
+    hooks = Counter(delivery for delivery, _ in seen.hooks)
+    unsigned = sum(1 for _, valid in seen.hooks if not valid)
+    arrived = {(d, "email") for d in mails} | {(d, "webhook") for d in hooks}
+    not_arrived = sorted(deliveries - arrived)
+    stray = sorted(arrived - deliveries)
+    repeats = sum(n - 1 for n in mails.values()) + sum(n - 1 for n in hooks.values())
+    bound = expected.notifier_kills * NOTIFIER_SEND_CONCURRENCY * max(1, len(expected.deliveries))
+    report.count("deadlines due (complaints)", len(due_ids))
+    report.count("  DeadlineBreached, distinct", sum(len(e) for e in breaches.values()))
+    report.count("  due without DeadlineBreached", len(no_breach))
+    report.count("  breached more than once", len(doubled_breach))
+    report.count("notice deliveries expected", len(wanted) + len(no_notice))
+    report.count("  NoticeSent, distinct (notice, person, channel)", len(sent))
+    report.count("  NoticeSent missing", len(missing_sent))
+    report.count("  NoticeSent more than once", len(doubled_sent))
+    report.count("  notices of complaints not due", len(unexpected))
+    report.count("  e-mails received (raw)", sum(mails.values()))
+    report.count("  webhook calls received (raw)", sum(hooks.values()))
+    report.count("  deliveries that never arrived", len(not_arrived))
+    report.count("  arrivals of no recorded delivery", len(stray))
+    report.count("  repeats at the receivers (kill after accept, before record)", repeats)
+    report.count("  webhook calls with a bad signature", unsigned)
+    report.violate(len(no_breach), f"due but never breached: {_few(no_breach)}")
+    report.violate(len(doubled_breach), f"breached more than once: {_few(doubled_breach)}")
+    report.violate(len(missing_sent), f"notices never sent: {_few(missing_sent)}")
+    report.violate(len(doubled_sent), f"NoticeSent more than once: {_few(doubled_sent)}")
+    report.violate(len(unexpected), f"notices of complaints not due: {_few(unexpected)}")
+    report.violate(len(not_arrived), f"deliveries that never arrived: {_few(not_arrived)}")
+    report.violate(len(stray), f"arrivals without a NoticeSent: {_few(stray)}")
+    report.violate(unsigned, "webhook calls with a bad signature")
+    report.violate(
+        max(0, repeats - bound),
+        f"more repeats at the receivers than {expected.notifier_kills} notifier kill(s) "
+        f"can explain ({bound})",
+    )
+
+
+def _check_lag(seen: Observed, report: Report) -> None:
+    report.count("consumer groups checked", len(seen.lag))
+    report.count("events not processed (lag, all groups)", sum(seen.lag.values()))
+    behind = {group: lag for group, lag in seen.lag.items() if lag}
+    report.violate(sum(behind.values()), f"unprocessed events: {behind}")
+
+
+def _check_dead_letters(expected: Expected, seen: Observed, report: Report) -> None:
+    wanted = Counter(
+        (service, bad.topic, bad.value) for bad in expected.bad for service in bad.rejected_by
+    )
+    found: dict[tuple[str, str, bytes], set[str]] = defaultdict(set)
+    for letter in seen.dead_letters:
+        found[(letter.rejected_by, letter.source_topic, letter.value)].add(letter.event_id)
+    missing = [k for k in wanted if k not in found]
+    extra = [k for k in found if k not in wanted]
+    repeated = sum(len(events) - 1 for k, events in found.items() if k in wanted)
+    report.count("bad inputs sent", len(expected.bad))
+    report.count("dead letters expected (one per consuming service)", sum(wanted.values()))
+    report.count("dead letters found, distinct inputs", len([k for k in found if k in wanted]))
+    report.count("  expected but missing", len(missing))
+    report.count("  not deliberately bad (unexpected)", len(extra))
+    report.count("  same input dead-lettered again (kill before commit)", repeated)
+    report.violate(len(missing), f"bad inputs not dead-lettered: {_few(missing)}")
+    report.violate(len(extra), f"unexpected dead letters: {_few(extra)}")
+
+
+def _delivery_id(notice_id: str, person: str) -> str:
+    from complaint_notifier.domain.clock_state import stable_id
+
+    return str(stable_id(notice_id, person))
+
+
+def _few(items: Iterable[Any], shown: int = 3) -> str:
+    listed = list(items)
+    text = ", ".join(repr(item)[:120] for item in listed[:shown])
+    return text + (f" … (+{len(listed) - shown})" if len(listed) > shown else "")
+
+
+# ---------------------------------------------------------------- the private stack
+
+
+@dataclass
+class PrivateStack:
+    """Kafka and FerretDB of the suite's own, driven by deploy/local/stack.py."""
+
+    directory: Path
+    ports: dict[str, int]
+
+    @property
+    def kafka(self) -> str:
+        return f"127.0.0.1:{self.ports['KAFKA_PORT']}"
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.ports['MONGO_PORT']}/"
+
+    def prepare(self) -> None:
+        """Fresh data; the binaries of the main `.stack/` linked in, so nothing is rebuilt."""
+        shutil.rmtree(self.directory / "data", ignore_errors=True)
+        for server, build in (("kafka", "kafka-3.9.1"), ("mongo", "ferretdb-v1.24.2")):
+            shared, mine = SHARED_STACK / server / build, self.directory / server / build
+            mine.parent.mkdir(parents=True, exist_ok=True)
+            if shared.exists() and not mine.exists() and shared.resolve() != mine.resolve():
+                mine.symlink_to(shared)
+
+    def up(self, server: str | None = None) -> None:
+        self._run("up", server)
+
+    def down(self, server: str | None = None) -> None:
+        self._run("down", server)
+
+    def _run(self, action: str, server: str | None) -> None:
+        env = {
+            **os.environ,
+            **{name: str(number) for name, number in self.ports.items()},
+            "STACK_DIR": str(self.directory),
+            "KAFKA_HEAP": os.environ.get("KAFKA_HEAP", "512m"),
+        }
+        command = [sys.executable, str(STACK_SCRIPT), action, *([server] if server else [])]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"stack {action} {server or ''}: {done.stdout}{done.stderr}")
+
+
+# ---------------------------------------------------------------- policies
+
+
+def write_policies(folder: Path) -> Path:
+    """deploy/policies plus `faults-short` (a one-minute clock on the 24/7 calendar, its
+    breach to the complaint desk) and `faults-calm` (the same clock at 30 days)."""
+    shutil.copytree(DEPLOY / "policies", folder, dirs_exist_ok=True)
+    template = DEPLOY / "policies" / "retail-service"
+    for policy, limit, unit in ((SHORT_POLICY, 1, "minutes"), (CALM_POLICY, 30, "days")):
+        home = folder / policy
+        home.mkdir(exist_ok=True)
+        for name in ("classification.yaml", "retention.yaml"):
+            text = (template / name).read_text("utf-8")
+            home.joinpath(name).write_text(
+                text.replace("policy_id: retail-service", f"policy_id: {policy}"), "utf-8"
+            )
+        home.joinpath("deadlines.yaml").write_text(
+            yaml.safe_dump(_deadlines(policy, limit, unit), allow_unicode=True), "utf-8"
+        )
+    return folder
+
+
+def _deadlines(policy: str, limit: int, unit: str) -> dict[str, Any]:
+    return {
+        "policy_id": policy,
+        "description": "故障注入测试 Fault-injection suite",
+        "defaults": {
+            "calendar": "always",
+            "notify": ["complaint_desk"],
+        },
+        "clocks": [
+            {
+                "step": "first_reply",
+                "title": {"zh": "答复投诉人", "en": "Reply to the complainant"},
+                "source": "fault-injection suite",
+                "limit": limit,
+                "unit": unit,
+                "starts_on": ["ComplaintReceived"],
+                "stops_on": ["ReplySent", "ComplaintClosed"],
+                "reminder_at": False,
+                "escalation": [],
+            }
+        ],
+    }
+
+
+def desk_deliveries(directory: Path) -> frozenset[tuple[str, str]]:
+    """(person, channel) of everyone a faults-short breach notice goes to, from the directory
+    the notifier reads."""
+    from complaint_notifier.domain.directory import load_directory, recipients
+
+    people = recipients(load_directory(directory), "complaint_desk", None, policy_id=SHORT_POLICY)
+    return frozenset(
+        (person.person_id, channel)
+        for person in people
+        for channel, address in (("email", person.email), ("webhook", person.webhook))
+        if address
+    )
+
+
+# ---------------------------------------------------------------- load
+
+
+@dataclass(frozen=True)
+class Submission:
+    key: str
+    body: dict[str, Any]
+    over_rest: bool
+
+
+def submissions(
+    count: int, rest_share: float, due_share: float, rng: random.Random
+) -> list[Submission]:
+    run = uuid.uuid4().hex[:8]
+    made = []
+    for index in range(count):
+        source = DUE_SOURCE if rng.random() < due_share else CALM_SOURCE
+        reference = f"F-{run}-{index:06d}"
+        body = {
+            "source_system": source,
+            "external_reference": reference,
+            "channel": "web",
+            "title": "包装破损 Damaged packaging",
+            "description": f"收到的商品包装破损，要求退货。Fault suite complaint {reference}.",
+            "complainant": {"name": "测试顾客", "phone": "13800138000"},
+        }
+        made.append(Submission(f"{source}|{reference}", body, rng.random() < rest_share))
+    return made
+
+
+def bad_inputs(count: int, prefix: str) -> list[tuple[BadInput, list[tuple[str, bytes]]]]:
+    """`count` messages spread over the consumed topics: bytes that are not UTF-8, JSON that is
+    not an object, and objects of the wrong shape; each unique, so its dead letter is found."""
+    made = []
+    for index in range(count):
+        spec = BAD_TOPICS[index % len(BAD_TOPICS)]
+        marker = f"faults-bad-{uuid.uuid4().hex}"
+        kind = (index // len(BAD_TOPICS)) % 3
+        headers: list[tuple[str, bytes]] = []
+        if kind == 0:
+            value = b"\xff\xfe" + marker.encode()
+        elif kind == 1:
+            value = json.dumps(["not", "an", "object", marker]).encode()
+        else:
+            event_type = spec.event_types[0]
+            value = json.dumps({"event_type": event_type, "marker": marker}).encode()
+            headers = [("event_type", event_type.encode())]
+        bad = BadInput(topic_name(spec, prefix), value, consumers(spec))
+        made.append((bad, headers))
+    return made
+
+
+def consumers(spec: TopicSpec) -> tuple[str, ...]:
+    """Who dead-letters a bad message of this topic: its catalogued consumers (the archive reads
+    every topic but leaves raw submissions to intake)."""
+    return tuple(sorted(spec.consumers))
+
+
+class Loader:
+    """Submits complaints over REST (retried with the same body: idempotent) and over Kafka
+    (sent again until acknowledged), and the bad inputs; keeps what was accepted."""
+
+    def __init__(self, intake_url: str, api_key: str, producer: AIOKafkaProducer, prefix: str):
+        self.http = httpx.AsyncClient(
+            base_url=intake_url, headers={"X-API-Key": api_key}, timeout=30
+        )
+        self.producer, self.prefix = producer, prefix
+        self.accepted: dict[str, str | None] = {}
+        self.refused: dict[str, str] = {}
+        self.retries = Counter[str]()
+        self.accepted_at: list[float] = []
+
+    async def submit(self, item: Submission, give_up_after: float) -> None:
+        if item.over_rest:
+            await self._rest(item, give_up_after)
+        else:
+            envelope = new_event(ComplaintSubmitted.model_validate(item.body), producer="faults")
+            await self._kafka(
+                topic_name(SUBMITTED, self.prefix),
+                encode(envelope),
+                message_key(envelope),
+                headers_for(envelope),
+            )
+            self.accepted[item.key] = None
+        self.accepted_at.append(time.monotonic())
+
+    async def _rest(self, item: Submission, give_up_after: float) -> None:
+        deadline = time.monotonic() + give_up_after
+        while True:
+            try:
+                answer = await self.http.post("/v1/complaints", json=item.body)
+            except httpx.TransportError as error:
+                why = type(error).__name__
+            else:
+                if answer.status_code in (200, 202):
+                    self.accepted[item.key] = answer.json()["complaint_id"]
+                    return
+                why = f"HTTP {answer.status_code}"
+                if answer.status_code < 500 and answer.status_code != 429:
+                    self.refused[item.key] = f"{why}: {answer.text[:200]}"
+                    return
+            self.retries[why] += 1
+            if time.monotonic() > deadline:
+                self.refused[item.key] = f"gave up after retries, last {why}"
+                return
+            await asyncio.sleep(0.5)
+
+    async def _kafka(
+        self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> None:
+        while True:
+            try:
+                await self.producer.send_and_wait(topic, value, key=key, headers=headers)
+                return
+            except Exception as error:  # any failure: the same bytes again (intake dedupes)
+                self.retries[f"kafka {type(error).__name__}"] += 1
+                await asyncio.sleep(0.5)
+
+    async def send_bad(self, bad: BadInput, headers: list[tuple[str, bytes]]) -> None:
+        await self._kafka(bad.topic, bad.value, bad.value[-40:], headers)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+async def push_load(
+    loader: Loader,
+    items: Sequence[Submission],
+    bad: Sequence[tuple[BadInput, list[tuple[str, bytes]]]],
+    seconds: float,
+    rng: random.Random,
+) -> None:
+    """Everything spread evenly over `seconds`, in random order, at most 32 in flight."""
+    work: list[Any] = [*items, *bad]
+    rng.shuffle(work)
+    gate = asyncio.Semaphore(32)
+    start = time.monotonic()
+
+    async def one(thing: Any) -> None:
+        async with gate:
+            if isinstance(thing, Submission):
+                await loader.submit(thing, give_up_after=600)
+            else:
+                await loader.send_bad(*thing)
+
+    tasks = []
+    for index, thing in enumerate(work):
+        await _sleep_until(start + index * seconds / max(1, len(work)))
+        tasks.append(asyncio.create_task(one(thing)))
+    await asyncio.gather(*tasks)
+
+
+async def _sleep_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+# ---------------------------------------------------------------- chaos
+
+
+@dataclass(frozen=True)
+class Fault:
+    at: float  # seconds after the load began
+    action: str  # "kill" (a service) or "restart" (a server of the stack)
+    target: str
+    pause: float  # seconds the target stays down
+
+
+@dataclass
+class Chaos:
+    """SIGKILLs and restarts at moments drawn from the seed. Faults on different targets may
+    overlap (a service killed while the broker is down); one target's faults come in turn."""
+
+    system: System
+    stack: PrivateStack
+    log: list[str] = field(default_factory=list)
+    kills: Counter[str] = field(default_factory=Counter)
+    restarts: Counter[str] = field(default_factory=Counter)
+
+    @staticmethod
+    def plan(rng: random.Random, load_seconds: float, kills_each: int) -> list[Fault]:
+        """Each service killed `kills_each` times and Kafka and FerretDB restarted once while
+        the load comes in; the notifier's kills fall while its notices fall due (the minute
+        after each submission)."""
+        faults = []
+        for name in NAMES:
+            earliest = DUE_AFTER_SECONDS if name == "notifier" else 0.0
+            for _ in range(kills_each):
+                at = rng.uniform(earliest, earliest + load_seconds)
+                faults.append(Fault(at, "kill", name, rng.uniform(0, 2)))
+        for server in ("kafka", "mongo"):
+            at = rng.uniform(0.2 * load_seconds, 0.8 * load_seconds)
+            faults.append(Fault(at, "restart", server, rng.uniform(2, 5)))
+        return sorted(faults, key=lambda fault: fault.at)
+
+    async def run(self, plan: Sequence[Fault]) -> None:
+        start = time.monotonic()
+        turns = {fault.target: asyncio.Lock() for fault in plan}
+        await asyncio.gather(*(self._inject(fault, start, turns[fault.target]) for fault in plan))
+
+    async def _inject(self, fault: Fault, start: float, turn: asyncio.Lock) -> None:
+        await _sleep_until(start + fault.at)
+        async with turn:
+            began = time.monotonic()
+            if fault.action == "kill":
+                await asyncio.to_thread(self._kill_and_restart, fault.target, fault.pause)
+                self.kills[fault.target] += 1
+            else:
+                await asyncio.to_thread(self._restart_server, fault.target, fault.pause)
+                self.restarts[fault.target] += 1
+        line = (
+            f"t={began - start:6.1f}s {fault.action} {fault.target} "
+            f"(back in {time.monotonic() - began:.1f}s)"
+        )
+        self.log.append(line)
+        print(f"chaos: {line}", flush=True)
+
+    def _kill_and_restart(self, name: str, pause: float) -> None:
+        service = self.system[name]
+        service.kill()
+        time.sleep(pause)
+        service.start()
+        service.wait_ready(240)
+
+    def _restart_server(self, server: str, pause: float) -> None:
+        self.stack.down(server)
+        time.sleep(pause)
+        self.stack.up(server)
+
+
+# ---------------------------------------------------------------- observation
+
+
+async def read_topic(bootstrap: str, spec: TopicSpec, prefix: str) -> list[Any]:
+    """Every record of a catalogued topic, from the beginning to the end it has now."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic_name(spec, prefix), p) for p in range(spec.partitions)]
+        consumer.assign(parts)
+        ends = await consumer.end_offsets(parts)
+        await consumer.seek_to_beginning(*parts)
+        records: list[Any] = []
+        while [p for p in parts if await consumer.position(p) < ends[p]]:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            for part_records in batch.values():
+                records.extend(part_records)
+        return [r for r in records if r.offset < ends[TopicPartition(r.topic, r.partition)]]
+    finally:
+        await consumer.stop()
+
+
+async def consumer_lag(bootstrap: str, prefix: str) -> dict[str, int]:
+    """Per service's group: end offsets minus committed offsets over the topics it reads."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
+    await admin.start()
+    await consumer.start()
+    try:
+        lag = {}
+        for service in NAMES:
+            specs = [s for s in TOPICS if service in s.consumers or service == "archive"]
+            parts = [
+                TopicPartition(topic_name(spec, prefix), p)
+                for spec in specs
+                for p in range(spec.partitions)
+            ]
+            group = f"{prefix}complaints.{service}.main"
+            committed = await admin.list_consumer_group_offsets(group)
+            ends = await consumer.end_offsets(parts)
+            lag[group] = sum(
+                max(0, ends[p] - (committed[p].offset if p in committed else 0)) for p in parts
+            )
+        return lag
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def observe(
+    stack: PrivateStack,
+    prefix: str,
+    suffix: str,
+    mailbox: Mailbox,
+    hooks: HookReceiver,
+    archive_url: str,
+    api_key: str,
+    rng: random.Random,
+) -> Observed:
+    received = await _received(stack.kafka, prefix)
+    sent, breaches = await _notices(stack.kafka, prefix)
+    archived = await asyncio.to_thread(_archived, stack.mongodb_uri, f"archive{suffix}")
+    return Observed(
+        archived=archived,
+        received=received,
+        sent=sent,
+        breaches=breaches,
+        mails=[_angle(m["Message-ID"]) for m in mailbox.snapshot()],
+        hooks=[(h.headers.get("idempotency-key", ""), h.signature_valid) for h in hooks.snapshot()],
+        dead_letters=await _dead_letters(stack.kafka, prefix),
+        lag=await consumer_lag(stack.kafka, prefix),
+        api_misses=await _sample_api(archive_url, api_key, archived, rng),
+    )
+
+
+def _angle(message_id: str | None) -> str:
+    return (message_id or "").strip().strip("<>").partition("@")[0]
+
+
+async def _received(bootstrap: str, prefix: str) -> list[Received]:
+    found = []
+    for record in await read_topic(bootstrap, RECEIVED, prefix):
+        event = _event(record)
+        if event is None:
+            continue
+        payload = event.payload
+        key = f"{payload.submission.source_system}|{payload.submission.external_reference}"
+        found.append(Received(key, payload.complaint_id, payload.complaint_number, event.event_id))
+    return found
+
+
+async def _notices(bootstrap: str, prefix: str) -> tuple[list[Sent], list[Breach]]:
+    sent = []
+    for record in await read_topic(bootstrap, NOTICES, prefix):
+        event = _event(record)
+        if event is None or event.event_type != "NoticeSent":
+            continue
+        p = event.payload
+        sent.append(
+            Sent(
+                event.complaint_id,
+                p.notice_id,
+                str(p.notice_kind),
+                p.recipient_ref,
+                str(p.channel),
+                event.event_id,
+            )
+        )
+    breaches = []
+    for record in await read_topic(bootstrap, DEADLINES, prefix):
+        event = _event(record)
+        if event is not None and event.event_type == "DeadlineBreached":
+            breaches.append(Breach(event.complaint_id, event.payload.deadline_id, event.event_id))
+    return sent, breaches
+
+
+async def _dead_letters(bootstrap: str, prefix: str) -> list[DeadLetter]:
+    letters = []
+    for record in await read_topic(bootstrap, REJECTED, prefix):
+        event = _event(record)
+        if event is None:
+            continue
+        p = event.payload
+        letters.append(
+            DeadLetter(p.rejected_by, p.source_topic or "", bytes(p.original_value), event.event_id)
+        )
+    return letters
+
+
+def _event(record: Any) -> Any:
+    try:
+        return decode(record.value or b"", list(record.headers or ()))
+    except Exception:  # our own bad inputs sit on these topics too
+        return None
+
+
+def _archived(uri: str, database: str) -> list[Archived]:
+    client: MongoClient[dict[str, Any]] = MongoClient(uri)
+    try:
+        fields = {"number": 1, "record.source_system": 1, "record.external_reference": 1}
+        docs = client[database]["complaints"].find({}, fields).batch_size(500)
+        found = []
+        for doc in docs:
+            record = doc.get("record") or {}
+            key = f"{record.get('source_system')}|{record.get('external_reference')}"
+            found.append(Archived(key, str(doc["_id"]), str(doc.get("number"))))
+        return found
+    finally:
+        client.close()
+
+
+async def _sample_api(
+    url: str, api_key: str, archived: Sequence[Archived], rng: random.Random, size: int = 10
+) -> list[str]:
+    """A sample of the archived complaints asked for through the archive's REST API."""
+    misses = []
+    sample = rng.sample(list(archived), min(size, len(archived)))
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": api_key}, timeout=60) as http:
+        for doc in sample:
+            answer = await http.get(f"/complaints/{doc.complaint_id}")
+            if answer.status_code != 200 or answer.json().get("number") != doc.number:
+                misses.append(f"{doc.complaint_id}: HTTP {answer.status_code}")
+    return misses
+
+
+# ---------------------------------------------------------------- the run
+
+
+@dataclass
+class Settings:
+    complaints: int = 10_000
+    rest_share: float = 0.3
+    due_share: float = 0.25
+    bad_inputs: int = 24
+    load_seconds: float = 300
+    kills_each: int = 2
+    seed: int = dataclasses.field(default_factory=lambda: random.randrange(2**31))
+    drain_timeout: float = 7200
+    stack_dir: Path = ROOT / ".stack" / "faults"
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    workdir: Path | None = None
+
+
+@dataclass
+class Outcome:
+    report: Report
+    seconds: float
+    chaos: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.report.violations
+
+
+async def run(settings: Settings) -> Outcome:
+    rng = random.Random(settings.seed)
+    print(f"faults: seed {settings.seed} (--seed {settings.seed} repeats this run)", flush=True)
+    began = time.monotonic()
+    stack = PrivateStack(settings.stack_dir, settings.ports)
+    stack.prepare()
+    stack.up()
+    try:
+        with _workdir(settings.workdir) as workdir:
+            report, chaos = await _with_stack(settings, stack, workdir, rng)
+    finally:
+        stack.down()
+    return Outcome(report, time.monotonic() - began, chaos)
+
+
+@contextlib.contextmanager
+def _workdir(given: Path | None) -> Iterator[Path]:
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="faults-") as folder:
+        yield Path(folder)
+
+
+async def _with_stack(
+    settings: Settings, stack: PrivateStack, workdir: Path, rng: random.Random
+) -> tuple[Report, list[str]]:
+    run_id = uuid.uuid4().hex[:8]
+    prefix, suffix = f"faults-{run_id}.", f"_faults_{run_id}"
+    await ensure_topics(stack.kafka, prefix)
+    mailbox = Mailbox().start()
+    hooks_secret = uuid.uuid4().hex * 2
+    hooks = HookReceiver(hooks_secret).start()
+    config = local_config(
+        workdir,
+        kafka=stack.kafka,
+        mongodb_uri=stack.mongodb_uri,
+        smtp_port=mailbox.port,
+        hooks_url=hooks.url,
+        topic_prefix=prefix,
+        database_suffix=suffix,
+        webhook_secret=hooks_secret,
+        policy_by_source={DUE_SOURCE: SHORT_POLICY, CALM_SOURCE: CALM_POLICY},
+        policies_dir=write_policies(workdir / "policies"),
+        extra={
+            "NOTIFIER_LEASE_SECONDS": "25",
+            "NOTIFIER_DELIVERY_TRIES": "3",
+            "NOTIFIER_RETRY_BACKOFF_SECONDS": "0.5",
+            "SMTP_TIMEOUT_SECONDS": "5",
+            "NOTIFIER_WEBHOOK_TIMEOUT_SECONDS": "5",
+            "NOTIFIER_SEND_CONCURRENCY": str(NOTIFIER_SEND_CONCURRENCY),
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+    ports = {name: free_port() for name in NAMES}
+    system = System(config.env, workdir / "logs", ports=ports, database_suffix=suffix)
+    try:
+        system.start(ready_within=240)
+        return await _drive(
+            settings,
+            stack,
+            system,
+            config.api_key,
+            config.directory,
+            prefix,
+            suffix,
+            mailbox,
+            hooks,
+            rng,
+        )
+    finally:
+        system.stop()
+        mailbox.stop()
+        hooks.stop()
+        with contextlib.suppress(Exception):
+            await delete_topics(stack.kafka, prefix)
+        _drop_databases(stack.mongodb_uri, suffix)
+        print(f"faults: service logs in {workdir / 'logs'}", flush=True)
+
+
+def _drop_databases(uri: str, suffix: str) -> None:
+    client: MongoClient[dict[str, Any]] = MongoClient(uri, serverSelectionTimeoutMS=5000)
+    with contextlib.suppress(Exception):
+        for name in NAMES:
+            client.drop_database(f"{name}{suffix}")
+    client.close()
+
+
+async def _drive(
+    settings: Settings,
+    stack: PrivateStack,
+    system: System,
+    api_key: str,
+    directory: Path,
+    prefix: str,
+    suffix: str,
+    mailbox: Mailbox,
+    hooks: HookReceiver,
+    rng: random.Random,
+) -> tuple[Report, list[str]]:
+    items = submissions(settings.complaints, settings.rest_share, settings.due_share, rng)
+    bad = bad_inputs(settings.bad_inputs, prefix)
+    chaos = Chaos(system, stack)
+    plan = Chaos.plan(rng, settings.load_seconds, settings.kills_each)
+    producer = AIOKafkaProducer(bootstrap_servers=stack.kafka, acks="all", request_timeout_ms=15000)
+    await producer.start()
+    loader = Loader(system.url("intake"), api_key, producer, prefix)
+    started = time.monotonic()
+    try:
+        await asyncio.gather(
+            push_load(loader, items, bad, settings.load_seconds, rng), chaos.run(plan)
+        )
+    finally:
+        await loader.close()
+        await producer.stop()
+    load_done = time.monotonic()
+    print(
+        f"faults: load and chaos done in {load_done - started:.0f}s; "
+        f"client retries {dict(loader.retries)}",
+        flush=True,
+    )
+    due = {item.key for item in items if item.key.startswith(DUE_SOURCE)}
+    expected = Expected(
+        accepted=dict(loader.accepted),
+        due={key for key in due if key in loader.accepted},
+        deliveries=desk_deliveries(directory),
+        bad=[b for b, _ in bad],
+        notifier_kills=chaos.kills["notifier"],
+        refused=dict(loader.refused),
+    )
+    last = max(loader.accepted_at, default=load_done)
+    await _drain(settings, stack, prefix, expected, last + DUE_AFTER_SECONDS + 5)
+    print(f"faults: drained {time.monotonic() - load_done:.0f}s after the load", flush=True)
+    seen = await observe(stack, prefix, suffix, mailbox, hooks, system.url("archive"), api_key, rng)
+    report = verify(expected, seen)
+    report.count("complaints pushed", settings.complaints)
+    for name in NAMES:
+        report.count(f"SIGKILLs of {name}", chaos.kills[name])
+    report.count("Kafka broker restarts", chaos.restarts["kafka"])
+    report.count("MongoDB-protocol server restarts", chaos.restarts["mongo"])
+    return report, chaos.log
+
+
+async def _drain(
+    settings: Settings, stack: PrivateStack, prefix: str, expected: Expected, not_before: float
+) -> None:
+    """Wait until the last deadline is past, every group has caught up and every due
+    notice was sent (or the drain timeout passes; then the verifier says what is missing)."""
+    wanted = len(expected.due) * len(expected.deliveries)
+    deadline = time.monotonic() + settings.drain_timeout
+    while time.monotonic() < deadline:
+        await _sleep_until(not_before)
+        lag = await consumer_lag(stack.kafka, prefix)
+        sent, _ = await _notices(stack.kafka, prefix)
+        distinct = len({(s.notice_id, s.person, s.channel) for s in sent})
+        behind = ", ".join(f"{g.rsplit('.', 2)[-2]} {n:,}" for g, n in lag.items())
+        print(f"faults: draining: lag {behind}; notices {distinct:,}/{wanted:,}", flush=True)
+        if not sum(lag.values()) and distinct >= wanted:
+            await asyncio.sleep(5)  # one more look: nothing must still be in flight
+            if not sum((await consumer_lag(stack.kafka, prefix)).values()):
+                return
+        await asyncio.sleep(10)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def parse(argv: Sequence[str]) -> Settings:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    base = Settings()
+    parser.add_argument("--complaints", type=int, default=base.complaints)
+    parser.add_argument(
+        "--rest-share",
+        type=float,
+        default=base.rest_share,
+        help="share submitted over REST (the rest over Kafka)",
+    )
+    parser.add_argument(
+        "--due-share",
+        type=float,
+        default=base.due_share,
+        help="share on the one-minute policy (the rest on a 30-day clock)",
+    )
+    parser.add_argument("--bad-inputs", type=int, default=base.bad_inputs)
+    parser.add_argument("--load-seconds", type=float, default=base.load_seconds)
+    parser.add_argument(
+        "--kills-each", type=int, default=base.kills_each, help="SIGKILLs per service"
+    )
+    parser.add_argument("--seed", type=int, default=base.seed)
+    parser.add_argument("--drain-timeout", type=float, default=base.drain_timeout)
+    parser.add_argument(
+        "--stack-dir", type=Path, default=Path(os.environ.get("STACK_DIR", base.stack_dir))
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="keep config and service logs here (default: a temporary folder)",
+    )
+    args = parser.parse_args(argv)
+    ports = {name: int(os.environ.get(name, number)) for name, number in DEFAULT_PORTS.items()}
+    return Settings(
+        complaints=args.complaints,
+        rest_share=args.rest_share,
+        due_share=args.due_share,
+        bad_inputs=args.bad_inputs,
+        load_seconds=args.load_seconds,
+        kills_each=args.kills_each,
+        seed=args.seed,
+        drain_timeout=args.drain_timeout,
+        stack_dir=args.stack_dir.resolve(),
+        ports=ports,
+        workdir=args.workdir,
+    )
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings = parse(sys.argv[1:] if argv is None else argv)
+    # the clients' reconnect chatter while the broker is down is expected, not news
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    signal.signal(signal.SIGTERM, _interrupt)  # a terminated run still stops what it started
+    outcome = asyncio.run(run(settings))
+    print("\n".join(["", "chaos:", *outcome.chaos, ""]))
+    print(outcome.report.render())
+    print(
+        f"faults: {settings.complaints:,} complaints, seed {settings.seed}, "
+        f"{outcome.seconds:.0f}s in all"
+    )
+    return 0 if outcome.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
