@@ -58,6 +58,12 @@ TOOLING_MEANING = {
     "KAFKA_BOOTSTRAP_SERVERS": "Kafka to use (with MONGODB_URI: skips starting the stack)",
     "MONGODB_URI": "MongoDB to use (with KAFKA_BOOTSTRAP_SERVERS)",
     "KEEP_STACK": "`1`: leave the stack the tests started running",
+    "<X>_PORT": "HTTP port of each service: `INTAKE_PORT` (8001), `CLASSIFIER_PORT` (8002), "
+    "`NOTIFIER_PORT` (8003), `ARCHIVE_PORT` (8004)",
+    "API_KEY": "the API key the local system accepts (default: a new one, written to "
+    "`.stack/local/api-key`)",
+    "PROMETHEUS_PORT": "port of the local Prometheus",
+    "DEMO_TIMEOUT": "seconds the demo waits for every complaint to come out",
 }
 MAKE_VARIABLES = {
     "PYTHON": ("python3", "interpreter that installs uv and runs stack.py"),
@@ -211,13 +217,22 @@ def environment_reads(path: Path) -> Iterator[tuple[str, str]]:
         call = ast.unparse(node.func)
         if call.endswith(("environ.get", "getenv")) or call in {"port", "env.get"}:
             first = node.args[0]
+            default = _default(node.args[1] if len(node.args) > 1 else None)
             if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                yield first.value, _default(node.args[1] if len(node.args) > 1 else None)
+                yield first.value, default
+            elif isinstance(first, ast.JoinedStr):  # f"{name.upper()}_PORT" → <X>_PORT
+                yield "".join(_literal_part(part) for part in first.values), default
+
+
+def _literal_part(part: ast.expr) -> str:
+    return str(part.value) if isinstance(part, ast.Constant) else "<X>"
 
 
 def _default(node: ast.expr | None) -> str:
     if node is None:
         return "none"
+    if isinstance(node, ast.Name):  # a variable: the meaning column gives the values
+        return "—"
     if isinstance(node, ast.Constant):
         return f"`{node.value!s}`" if node.value != "" else '`""`'
     source = ast.unparse(node).replace("ROOT / ", "<repo>/").replace("'", "")
