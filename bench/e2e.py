@@ -52,11 +52,15 @@ class Measured:
         """Wait for the archive to take everything accepted (at most `drain` seconds), then
         read what the phase cost."""
         drained = await self.progress.wait("archive", accepted, drain)
+        messages = await self.progress.messages()
+        classified = len(self.progress.positions)
         cpu = self.meter.take()
         after = {name: histogram_totals(self.phase.url(name)) for name in STAGES_URLS}
         return {
             "drained": drained,
             "done": {stage: self.progress.total(group) for stage, group in STAGES.items()},
+            "kafka_messages": messages,
+            "classified_event_bytes": round(self.progress.classified_bytes / max(1, classified)),
             "cpu_seconds": cpu,
             "cpu_cores_used": {
                 name: round(used / cpu["wall"], 2) for name, used in cpu.items() if name != "wall"
@@ -97,11 +101,12 @@ def rates(submitted: list[Submission], progress: Progress) -> dict[str, float | 
 
 
 async def fixed_rate(phase: Phase, rate: float, seconds: float, drain: float) -> dict[str, Any]:
-    """Open loop at `rate`/s for `seconds`; latencies of every complaint."""
+    """Open loop at `rate`/s for `seconds` (answers awaited for `drain` / 4 s more at most);
+    latencies of every complaint."""
     count = max(1, round(rate * seconds))
     async with Measured(phase) as measured:
         client = measured.client(limit=512)
-        submitted = await open_loop(client, lambda n: body("bench", n), count, rate)
+        submitted = await open_loop(client, lambda n: body("bench", n), count, rate, drain / 4)
         client.close()
         accepted = sum(1 for s in submitted if s.complaint_id is not None)
         cost = await measured.settle(accepted, drain)

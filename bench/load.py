@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,9 +61,11 @@ class Client:
         connection = await self._connection()
         try:
             status, answer = await connection.post(self.head, body)
-        except (OSError, asyncio.IncompleteReadError):
+        except (OSError, asyncio.IncompleteReadError, asyncio.CancelledError) as error:
             connection.close()
             self.opened -= 1
+            if isinstance(error, asyncio.CancelledError):
+                raise
             return Submission(number, due_at, time.time(), 0, None)
         self.idle.put_nowait(connection)
         found = json.loads(answer).get("complaint_id") if status in (200, 202) else None
@@ -80,16 +83,26 @@ class Client:
 
 
 async def open_loop(
-    client: Client, body: Callable[[int], bytes], count: int, rate: float
+    client: Client, body: Callable[[int], bytes], count: int, rate: float, patience: float
 ) -> list[Submission]:
-    """`count` submissions, the n-th due at start + n/rate."""
+    """`count` submissions, the n-th due at start + n/rate; those still unanswered `patience`
+    seconds after the last was due are given up (status 0, answered at inf)."""
     started, wall = time.perf_counter(), time.time()
     pending = []
     for number in range(count):
         await asyncio.sleep(max(0.0, started + number / rate - time.perf_counter()))
         due = wall + number / rate
         pending.append(asyncio.create_task(client.submit(number, body(number), due)))
-    return list(await asyncio.gather(*pending))
+    await asyncio.wait(pending, timeout=patience)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    return [
+        task.result()
+        if not task.cancelled()
+        else Submission(number, wall + number / rate, math.inf, 0, None)
+        for number, task in enumerate(pending)
+    ]
 
 
 async def closed_loop(

@@ -21,7 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pymongo import AsyncMongoClient
 
-from complaint_events import CLASSIFIED, RECEIVED, topic_name
+from complaint_events import CLASSIFIED, RECEIVED, TOPICS, topic_name
 from complaint_runtime import ServiceSettings, group_id
 from deploy.local.system import NAMES, HookReceiver, Mailbox, System, free_port, local_config
 from deploy.local.topics import admin_client, delete_topics, ensure_topics
@@ -118,6 +118,7 @@ class Progress:
         self.samples: list[tuple[float, dict[str, dict[int, int]]]] = []
         self.positions: dict[str, tuple[int, int]] = {}  # complaint id → (partition, offset)
         self.classified_at: dict[str, float] = {}  # complaint id → broker timestamp (s)
+        self.classified_bytes = 0
         self.peak: dict[str, int] = {}
         self.stopping = asyncio.Event()
 
@@ -178,6 +179,15 @@ class Progress:
                     self.peak[name] = max(rss, self.peak.get(name, 0))
             await asyncio.sleep(max(0.0, at + self.every - time.time()))
 
+    async def messages(self) -> dict[str, int]:
+        """Messages on each of the phase's topics (catalogue name → count)."""
+        counts = {}
+        for spec in TOPICS:
+            name = topic_name(spec, self.phase.prefix)
+            partitions = [TopicPartition(name, p) for p in range(spec.partitions)]
+            counts[spec.name] = sum((await self._ends(partitions)).values())
+        return counts
+
     async def _ends(self, partitions: list[TopicPartition]) -> dict[int, int]:
         ends = await self.offsets.end_offsets(partitions)
         return {tp.partition: offset for tp, offset in ends.items()}
@@ -196,3 +206,4 @@ class Progress:
                 if complaint_id not in self.positions:
                     self.positions[complaint_id] = (record.partition, record.offset)
                     self.classified_at[complaint_id] = record.timestamp / 1000
+                    self.classified_bytes += len(record.value)
