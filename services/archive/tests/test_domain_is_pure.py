@@ -20,6 +20,7 @@ STANDARD = {
     "enum",
     "io",
     "json",
+    "re",
     "typing",
 }
 

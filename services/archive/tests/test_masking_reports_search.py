@@ -122,3 +122,24 @@ def test_cursor_round_trip_and_garbage():
     for garbage in ("", "abc", encode_cursor(position)[:-3] + "!!", "W10"):
         with pytest.raises(InvalidCursor):
             decode_cursor(garbage)
+
+
+def test_a_confidential_complainant_is_masked_in_the_free_text_too():
+    document = fold(full_story().events)
+    record = document["record"]
+    name, email = record["complainant"]["name"], "someone.else@example.net"
+    text = f"{name}投诉：请回电 13800138000 或 010-12345678，邮件 {email}"
+    document = {**document, "record": {**record, "title": text, "description": text}}
+    shown = visible(document, privileged=False)["record"]
+    for field in ("title", "description"):
+        assert shown[field] == "***投诉：请回电 *** 或 ***，邮件 ***"
+    assert shown["complainant"]["name"] == "***"
+    assert visible(document, privileged=True)["record"]["title"] == text
+    assert document["record"]["title"] == text  # the original is untouched
+
+
+def test_a_search_hit_masks_a_confidential_complainant_in_its_title():
+    document = fold(full_story().events)
+    record = document["record"]
+    document = {**document, "record": {**record, "title": f"{record['complainant']['name']}投诉"}}
+    assert summary(document)["title"] == "***投诉"

@@ -33,6 +33,8 @@ SUMMARY_FIELDS = {
         "record.product.name",
         "record.product.batch",
         "record.title",
+        "confidential",  # with the complainant: to mask them in the title
+        "record.complainant",
     )
 }
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from .masking import masked
+
 
 @dataclass(frozen=True)
 class SearchFilters:
@@ -72,8 +74,9 @@ SUMMARY_COLUMNS = (
 
 
 def summary(document: dict[str, Any]) -> dict[str, Any]:
-    """A search hit: what a list shows, and no personal data."""
-    record = document.get("record") or {}
+    """A search hit: what a list shows, and no personal data (a confidential complainant's
+    name or contact details in the title are masked, whoever asks)."""
+    record = masked(document).get("record") or {}
     product = record.get("product") or {}
     picked = {name: document.get(name) for name in SUMMARY_COLUMNS}
     picked.update(product=product.get("name"), batch=product.get("batch"))
