@@ -24,7 +24,25 @@ def derive(result: dict[str, Any]) -> dict[str, Any]:
     cores = saturation.get("cpu_cores_used", {})
     if cores:
         derived["busiest_process"] = max(cores, key=lambda name: cores[name])
+    if saturation.get("cpu_seconds"):
+        derived["cpu_ms_per_complaint"] = cpu_per_complaint(saturation)
     return derived
+
+
+WORK = {"classifier": "classified", "notifier": "scheduled", "archive": "archived"}
+
+
+def cpu_per_complaint(phase: dict[str, Any]) -> dict[str, float]:
+    """CPU milliseconds each process spent per complaint it handled in the phase (a service
+    per complaint it got through; the servers per complaint accepted): what extrapolates."""
+    accepted = phase.get("statuses", {}).get("202", 0)
+    done = phase.get("done", {})
+    found = {}
+    for name, seconds in phase["cpu_seconds"].items():
+        count = done.get(WORK[name], 0) if name in WORK else accepted
+        if name != "wall" and count:
+            found[name] = round(seconds / count * 1000, 2)
+    return found
 
 
 def _ratio(value: float, baseline: float | None) -> float | None:
@@ -112,7 +130,10 @@ def _saturation(result: dict[str, Any], derived: dict[str, Any]) -> list[str]:
         "",
         f"End to end {_num(derived.get('end_to_end_per_s'))}/s = "
         f"{derived.get('ratio_to_kafka_round_trip')} × the Kafka round trip, "
-        f"{derived.get('ratio_to_mongodb_bulk_inserts')} × the bulk insert rate.",
+        f"{derived.get('ratio_to_mongodb_bulk_inserts')} × the bulk insert rate. "
+        "CPU ms per complaint: "
+        + ", ".join(f"{k} {v}" for k, v in derived.get("cpu_ms_per_complaint", {}).items())
+        + ".",
     ]
     for service, spent in saturation.get("time_in_stages", {}).items():
         top = [(k, v) for k, v in spent.items() if k.startswith("complaints_")][:3]

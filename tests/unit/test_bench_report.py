@@ -132,6 +132,9 @@ def result() -> dict:
             "seconds": 30.0,
             "rates_per_s": {"accepted": 400.0, "classified": 300.0, "archived": 8.0},
             "cpu_cores_used": {"mongodb": 0.9, "intake": 0.3},
+            "cpu_seconds": {"mongodb": 9.0, "intake": 3.0, "archive": 1.0, "wall": 10.0},
+            "statuses": {"202": 12000},
+            "done": {"classified": 12000, "archived": 500},
         },
     }
 
@@ -144,6 +147,8 @@ def test_derived_numbers_name_the_slowest_stage_and_the_ratios() -> None:
         "ratio_to_mongodb_bulk_inserts": 0.02,
         "slowest_stage": "archived",
         "busiest_process": "mongodb",
+        # the archive per complaint archived, the others per complaint accepted
+        "cpu_ms_per_complaint": {"mongodb": 0.75, "intake": 0.25, "archive": 2.0},
     }
 
 
