@@ -92,7 +92,7 @@ def build(
                 wiring.intake = wiring.committer = None
 
     app = create_app(
-        title="Complaint intake",
+        title="intake",  # also the service label of the runtime's metrics
         version=VERSION,
         settings=settings,
         broker=broker,
