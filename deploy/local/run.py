@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", action="store_true", help="exit after checking the demo")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)  # also when started with SIGINT ignored (`&`)
     try:
         return run(args.demo)
     except (RunFailed, ServiceFailed, PrometheusError) as error:
