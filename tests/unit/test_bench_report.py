@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from bench.compare import side_by_side
 from bench.profile import summarise
 from bench.report import derive, markdown
 from bench.stats import first_passing, latency_summary, nearest_rank, steady_rate
@@ -161,3 +162,15 @@ def test_the_markdown_report_has_a_row_per_phase_and_a_dash_for_what_was_not_see
     assert "| max: 32 clients × 30 s | 12,000 | 400 | 8 |" in text
     assert "Slowest stage: **archived**" in text
     assert "| mongodb | 70.0 | 180.0 |" in text
+
+
+def test_two_runs_side_by_side_with_a_dash_where_one_has_no_number() -> None:
+    sqlite, postgresql = result(), result()
+    sqlite["machine"]["servers"]["mongodb"] = "FerretDB v1 (MongoDB 7.0), sqlite backend at x"
+    postgresql["machine"] = {**postgresql["machine"], "servers": {"mongodb": "FerretDB v1 pg"}}
+    del postgresql["fixed_rates"]
+    text = side_by_side([sqlite, postgresql])
+    assert text.splitlines()[0] == "| | FerretDB v1, sqlite backend | FerretDB v1 pg |"
+    assert "| bulk inserts /s | 400 | 400 |" in text
+    assert "| 50/s: missing | 1 of 1,000 | – |" in text
+    assert "| saturation: archived /s | 8 | 8 |" in text
