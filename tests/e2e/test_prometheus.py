@@ -4,14 +4,16 @@ exist for every service, and the alert and recording rules load and evaluate."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import yaml
 
 from deploy.local.demo import feed, load_demo
-from deploy.local.prometheus import SOURCE, Prometheus
+from deploy.local.prometheus import SOURCE, Prometheus, local_config
 from deploy.local.system import NAMES, free_port, wait_for
 from tests.e2e.support_demo import DemoSystem, demo_system
 
@@ -113,3 +115,15 @@ def test_the_alert_and_recording_rules_load_and_evaluate(scraped: Prometheus) ->
     assert broken == []
     firing = {alert["labels"]["alertname"] for alert in scraped.api("alerts")["alerts"]}
     assert not firing & {"ComplaintServiceDown", "ComplaintTargetsMissing"}
+
+
+@pytest.mark.unit
+def test_the_generated_configuration_passes_promtool(tmp_path: Path) -> None:
+    config = local_config(dict.fromkeys(NAMES, 8001), port=9090, scrape_interval="5s")
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    checked = subprocess.run(
+        ["promtool", "check", "config", str(path)], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "SUCCESS: 2 rule files found" in checked.stdout
