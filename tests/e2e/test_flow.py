@@ -20,11 +20,12 @@ WOUND_INFECTION_EN = (
 
 
 def notices_sent(document: dict[str, Any]) -> set[tuple[str, str, str, str]]:
-    """(channel, recipient role, recipient, kind) of every NoticeSent in the timeline."""
+    """(channel, recipient role, recipient, kind) of every NoticeSent in the timeline but the
+    reminders (due 30 s after receipt: a slow run may see them already)."""
     return {
         (d["channel"], d["recipient_role"], d["recipient_ref"], d["notice_kind"])
         for entry in document["timeline"]
-        if entry["event_type"] == "NoticeSent"
+        if entry["event_type"] == "NoticeSent" and entry["data"]["notice_kind"] != "reminder"
         for d in [entry["data"]]
     }
 
