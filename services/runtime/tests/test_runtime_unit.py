@@ -1,4 +1,5 @@
 import logging
+from typing import Any
 
 import pytest
 from fastapi import Depends, FastAPI
@@ -122,3 +123,33 @@ async def test_until_done_retries_a_transient_failure_and_then_succeeds() -> Non
             if calls < 3:
                 raise AutoReconnect("not yet")
     assert calls == 3
+
+
+async def test_a_dead_letter_of_a_message_near_the_size_limit_still_fits_in_a_request() -> None:
+    """Found by the consumer fuzz: a refused value near the broker's 1 MB limit grew by a third
+    in base64, the producer refused the dead letter, and the consumer read it again forever."""
+    from aiokafka.structs import ConsumerRecord
+    from prometheus_client import CollectorRegistry
+
+    from complaint_events import DecodeError, ReasonCode, decode
+    from complaint_runtime import DeadLetters
+
+    sent: list[bytes] = []
+
+    class Broker:
+        async def publish(self, value: bytes, *, topic: str, key: bytes, headers: object) -> None:
+            sent.append(value)
+
+    value, key, headers = b"\xff" * 1_000_000, b"k" * 100, [("h", b"v" * 100)]
+    record = ConsumerRecord("t", 0, 7, 0, 0, key, value, None, len(key), len(value), headers)
+    broker: Any = Broker()
+    dead = DeadLetters(broker, ServiceSettings(), service="probe", registry=CollectorRegistry())
+    await dead.send(record, DecodeError(ReasonCode.NOT_UTF8, "value is not UTF-8"))
+
+    (published,) = sent
+    assert len(published) < 1_048_576  # aiokafka's and Kafka's default request limit
+    letter = decode(published).payload
+    assert letter.original_value == value[: len(letter.original_value)]
+    assert len(letter.original_value) == 512 * 1024 - 100 - 101
+    assert (letter.original_key, letter.original_headers) == (key, headers)
+    assert "keeps the first 524087 of 1000000 bytes" in letter.detail

@@ -17,6 +17,11 @@ from .settings import ServiceSettings
 
 log = logging.getLogger("complaints.dead_letters")
 
+MAX_ORIGINAL_BYTES = 512 * 1024
+"""The most of a refused message (value, key and headers together) a dead letter carries:
+base64 makes them a third larger, and the dead letter must stay under the 1 MiB a producer
+sends at most (Kafka's and aiokafka's default), or it could never be published."""
+
 
 class DeadLetters:
     """Publishes `SubmissionRejected` for records a service refuses, and counts them."""
@@ -39,10 +44,14 @@ class DeadLetters:
 
     async def send(self, record: ConsumerRecord[Any, Any], error: DecodeError) -> None:
         """Publish the rejection; retried until the broker takes it, so the offset commits after."""
+        value = record.value or b""
+        kept = value[: room_for_value(record.key, record.headers)]
+        if len(kept) < len(value):
+            error = _noting_cut(error, len(kept), len(value))
         payload = rejection_for(
             error,
             rejected_by=self.service,
-            value=record.value or b"",
+            value=kept,
             key=record.key,
             headers=list(record.headers or ()),
             source_topic=record.topic,
@@ -75,4 +84,20 @@ class DeadLetters:
             return None
 
 
-__all__ = ["REJECTED", "DeadLetters"]
+def room_for_value(key: bytes | None, headers: Any) -> int:
+    """How many bytes of the value fit in a dead letter beside this key and these headers."""
+    taken = len(key or b"") + sum(len(name) + len(value or b"") for name, value in headers or ())
+    return max(MAX_ORIGINAL_BYTES - taken, 0)
+
+
+def _noting_cut(error: DecodeError, kept: int, size: int) -> DecodeError:
+    return DecodeError(
+        error.reason_code,
+        f"{error.detail} (the dead letter keeps the first {kept} of {size} bytes)",
+        field_errors=error.field_errors,
+        event_type=error.event_type,
+        schema_version=error.schema_version,
+    )
+
+
+__all__ = ["MAX_ORIGINAL_BYTES", "REJECTED", "DeadLetters", "room_for_value"]
