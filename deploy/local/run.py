@@ -139,7 +139,7 @@ def where(system: System, prometheus: Prometheus) -> dict[str, str]:
     return places
 
 
-def report(outcomes: list[Outcome], demo_mode: bool) -> bool:
+def report(outcomes: list[Outcome], demo_mode: bool, seconds: float) -> bool:
     problems = [line for outcome in outcomes for line in outcome.lines()]
     if not problems:
         print(
@@ -147,7 +147,7 @@ def report(outcomes: list[Outcome], demo_mode: bool) -> bool:
             "with its deadlines and notices as its policy says"
         )
         return True
-    print(f"demo: {len(problems)} problem(s):")
+    print(f"demo: {len(problems)} problem(s) after waiting {seconds:.0f}s (DEMO_TIMEOUT):")
     for line in problems:
         print(f"  {line}")
     if not demo_mode:
@@ -215,7 +215,7 @@ def run(demo_mode: bool) -> int:
         print()
         print(render(totals(outcomes, mailbox, hooks), outcomes, where(system, prometheus)))
         print()
-        passed = report(outcomes, demo_mode)
+        passed = report(outcomes, demo_mode, seconds)
         if demo_mode:
             return 0 if passed else 1
         wait_for_interrupt(system)
