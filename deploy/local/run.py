@@ -133,7 +133,7 @@ def where(system: System, prometheus: Prometheus) -> dict[str, str]:
     places = {
         name: f"{system.url(name)}   API docs {system.url(name)}/docs" for name in system.services
     }
-    places["Prometheus"] = f"{prometheus.url}   (targets {prometheus.url}/targets, alerts /alerts)"
+    places["Prometheus"] = f"{prometheus.url}   (targets /targets, alerts /alerts, rules /rules)"
     places["logs"] = str(WORKDIR / "logs")
     places["API key"] = f"{WORKDIR / 'api-key'}   (header X-API-Key)"
     return places
@@ -151,7 +151,7 @@ def report(outcomes: list[Outcome], demo_mode: bool, seconds: float) -> bool:
     for line in problems:
         print(f"  {line}")
     if not demo_mode:
-        print("demo: the system keeps running; see the logs above")
+        print(f"demo: the system keeps running; the services' logs are in {WORKDIR / 'logs'}")
     return False
 
 
