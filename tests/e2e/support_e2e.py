@@ -63,10 +63,19 @@ class Person:
     email: str
 
     def searchable(self) -> list[str]:
-        """The name, e-mail and the phone as written, in E.164 and as bare digits."""
+        """The name, e-mail and the phone as written, in E.164, as bare digits, spaced and
+        dashed."""
         digits = re.sub(r"\D", "", self.phone)
         national = digits[2:] if self.phone.startswith("+86") else digits
-        return [self.name, self.email, self.phone, national, f"+86{national}"]
+        return [
+            self.name,
+            self.email,
+            self.phone,
+            national,
+            f"+86{national}",
+            spaced(national),
+            dashed(national),
+        ]
 
 
 def spaced(phone: str) -> str:

@@ -183,7 +183,7 @@ async def test_a_confidential_complainant_is_withheld_from_the_respondent_and_fr
         assert leaks(text, identifiers) == [], message["To"]
     to_respondent = [m for m in mail if "quality-head@example.org" in str(m["To"])]
     assert "[redacted]" in body_text(to_respondent[0])
-    (hook,) = e2e.hooks_about(complaint_id)
+    (hook,) = e2e.hooks_about(complaint_id, "immediate")
     assert hook.signature_valid and hook.json()["redacted"] is False
     assert leaks(hook.body.decode(), identifiers) == []
     assert leaks(json.dumps(hook.json(), ensure_ascii=False), identifiers) == []
@@ -199,6 +199,7 @@ async def test_a_confidential_complainant_is_withheld_from_the_respondent_and_fr
         answer = await e2e.get("archive", path, key="reader")
         assert answer.status_code == 200 and complaint_id in answer.text
         assert leaks(answer.text, identifiers) == [], path
+    await e2e.command(complaint_id, "close", {"actor": "e2e", "outcome": "test over"})
 
 
 async def test_an_anonymous_complainant_is_withheld_from_the_respondent(
@@ -222,8 +223,9 @@ async def test_an_anonymous_complainant_is_withheld_from_the_respondent(
     assert len(mail) == 3
     for message in mail:
         assert leaks(f"{message['Subject']}\n{body_text(message)}", contact) == []
-    (hook,) = e2e.hooks_about(complaint_id)
+    (hook,) = e2e.hooks_about(complaint_id, "immediate")
     assert leaks(hook.body.decode(), contact) == []
+    await e2e.command(complaint_id, "close", {"actor": "e2e", "outcome": "test over"})
 
 
 async def test_no_personal_data_in_service_logs(e2e_system: E2ESystem) -> None:
