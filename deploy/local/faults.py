@@ -73,6 +73,7 @@ from deploy.local.system import (
     ROOT,
     HookReceiver,
     Mailbox,
+    ServiceFailed,
     System,
     free_port,
     local_config,
@@ -165,7 +166,7 @@ class Observed:
     mails: list[str]  # delivery id of every e-mail the SMTP server accepted (raw)
     hooks: list[tuple[str, bool]]  # (delivery id, signature valid) of every webhook call (raw)
     dead_letters: list[DeadLetter]
-    lag: dict[str, int]  # consumer group -> messages not yet committed
+    lag: dict[str, int]  # "service topic" -> messages its consumer group has not committed
     api_misses: list[str] = field(default_factory=list)  # sampled ids the archive API lacked
 
 
@@ -307,7 +308,7 @@ def _check_notices(expected: Expected, seen: Observed, ids: dict[str, str], repo
 
 
 def _check_lag(seen: Observed, report: Report) -> None:
-    report.count("consumer groups checked", len(seen.lag))
+    report.count("consumer group and topic pairs checked", len(seen.lag))
     report.count("events not processed (lag, all groups)", sum(seen.lag.values()))
     behind = {group: lag for group, lag in seen.lag.items() if lag}
     report.violate(sum(behind.values()), f"unprocessed events: {behind}")
@@ -630,6 +631,7 @@ class Chaos:
     log: list[str] = field(default_factory=list)
     kills: Counter[str] = field(default_factory=Counter)
     restarts: Counter[str] = field(default_factory=Counter)
+    failed_starts: Counter[str] = field(default_factory=Counter)
 
     @staticmethod
     def plan(rng: random.Random, load_seconds: float, kills_each: int) -> list[Fault]:
@@ -673,8 +675,24 @@ class Chaos:
         service = self.system[name]
         service.kill()
         time.sleep(pause)
-        service.start()
-        service.wait_ready(240)
+        self._supervise(name)
+
+    def _supervise(self, name: str, seconds: float = 300) -> None:
+        """Start the service and, as a supervisor (Kubernetes, systemd) would, start it again
+        while it exits at start-up (a service finding its broker down may exit)."""
+        service = self.system[name]
+        deadline = time.monotonic() + seconds
+        while True:
+            service.start()
+            try:
+                service.wait_ready(max(1.0, deadline - time.monotonic()))
+                return
+            except ServiceFailed:
+                if service.running() or time.monotonic() > deadline:
+                    raise
+            self.failed_starts[name] += 1
+            print(f"chaos: {name} exited at start-up, started again", flush=True)
+            time.sleep(2)
 
     def _restart_server(self, server: str, pause: float) -> None:
         self.stack.down(server)
@@ -705,7 +723,8 @@ async def read_topic(bootstrap: str, spec: TopicSpec, prefix: str) -> list[Any]:
 
 
 async def consumer_lag(bootstrap: str, prefix: str) -> dict[str, int]:
-    """Per service's group: end offsets minus committed offsets over the topics it reads."""
+    """Per service's group and topic it reads ("archive complaints.notices.v1"): end offsets
+    minus committed offsets."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
     await admin.start()
@@ -713,18 +732,19 @@ async def consumer_lag(bootstrap: str, prefix: str) -> dict[str, int]:
     try:
         lag = {}
         for service in NAMES:
-            specs = [s for s in TOPICS if service in s.consumers or service == "archive"]
-            parts = [
-                TopicPartition(topic_name(spec, prefix), p)
-                for spec in specs
-                for p in range(spec.partitions)
-            ]
-            group = f"{prefix}complaints.{service}.main"
-            committed = await admin.list_consumer_group_offsets(group)
-            ends = await consumer.end_offsets(parts)
-            lag[group] = sum(
-                max(0, ends[p] - (committed[p].offset if p in committed else 0)) for p in parts
+            committed = await admin.list_consumer_group_offsets(
+                f"{prefix}complaints.{service}.main"
             )
+            for spec in TOPICS:
+                if service in spec.consumers or service == "archive":
+                    parts = [
+                        TopicPartition(topic_name(spec, prefix), p) for p in range(spec.partitions)
+                    ]
+                    ends = await consumer.end_offsets(parts)
+                    lag[f"{service} {spec.name}"] = sum(
+                        max(0, ends[p] - (committed[p].offset if p in committed else 0))
+                        for p in parts
+                    )
         return lag
     finally:
         await consumer.stop()
@@ -1017,6 +1037,8 @@ async def _drive(
         report.count(f"SIGKILLs of {name}", chaos.kills[name])
     report.count("Kafka broker restarts", chaos.restarts["kafka"])
     report.count("MongoDB-protocol server restarts", chaos.restarts["mongo"])
+    for name in NAMES:
+        report.count(f"{name} exits at start-up (started again)", chaos.failed_starts[name])
     return report, chaos.log
 
 
@@ -1032,7 +1054,10 @@ async def _drain(
         lag = await consumer_lag(stack.kafka, prefix)
         sent, _ = await _notices(stack.kafka, prefix)
         distinct = len({(s.notice_id, s.person, s.channel) for s in sent})
-        behind = ", ".join(f"{g.rsplit('.', 2)[-2]} {n:,}" for g, n in lag.items())
+        by_service = Counter[str]()
+        for reader, count in lag.items():
+            by_service[reader.split()[0]] += count
+        behind = ", ".join(f"{name} {by_service[name]:,}" for name in NAMES)
         print(f"faults: draining: lag {behind}; notices {distinct:,}/{wanted:,}", flush=True)
         if not sum(lag.values()) and distinct >= wanted:
             await asyncio.sleep(5)  # one more look: nothing must still be in flight

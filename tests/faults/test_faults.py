@@ -8,6 +8,7 @@ SIGKILLed once, the private Kafka broker and FerretDB are restarted once each.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,7 @@ def consistent() -> tuple[Expected, Observed]:
         dead_letters=[
             DeadLetter(service, BAD.topic, BAD.value, f"x-{service}") for service in BAD.rejected_by
         ],
-        lag={"g.archive": 0, "g.notifier": 0},
+        lag={"archive complaints.notices.v1": 0, "notifier complaints.received.v1": 0},
     )
     return expected, seen
 
@@ -140,7 +141,7 @@ def test_an_extra_or_a_missing_dead_letter_is_reported() -> None:
 @pytest.mark.unit
 def test_unprocessed_events_are_reported() -> None:
     expected, seen = consistent()
-    found = violations(expected, seen_with(seen, lag={"g.archive": 7}))
+    found = violations(expected, seen_with(seen, lag={"archive complaints.notices.v1": 7}))
     assert any("unprocessed events" in v and "(7)" in v for v in found)
 
 
@@ -150,7 +151,10 @@ def seen_with(seen: Observed, **changes: object) -> Observed:
 
 @pytest.mark.e2e
 @pytest.mark.timeout(480)
-async def test_300_complaints_survive_every_fault_exactly_once(tmp_path: Path) -> None:
+async def test_300_complaints_survive_every_fault_exactly_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.CRITICAL, logger="aiokafka")  # its reconnect chatter is expected
     settings = faults.Settings(
         complaints=300,
         load_seconds=60,
