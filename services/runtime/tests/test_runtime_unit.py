@@ -153,3 +153,30 @@ async def test_a_dead_letter_of_a_message_near_the_size_limit_still_fits_in_a_re
     assert len(letter.original_value) == 512 * 1024 - 100 - 101
     assert (letter.original_key, letter.original_headers) == (key, headers)
     assert "keeps the first 524087 of 1000000 bytes" in letter.detail
+
+
+async def test_a_dead_letter_keeps_the_first_thousand_headers_of_a_message_with_more() -> None:
+    """Found by the consumer fuzz: a message with 1,001 headers made an invalid dead letter
+    (`original_headers` holds 1,000), the send raised and every consumer read it forever."""
+    from aiokafka.structs import ConsumerRecord
+    from prometheus_client import CollectorRegistry
+
+    from complaint_events import DecodeError, ReasonCode, decode
+    from complaint_runtime import DeadLetters
+
+    sent: list[bytes] = []
+
+    class Broker:
+        async def publish(self, value: bytes, *, topic: str, key: bytes, headers: object) -> None:
+            sent.append(value)
+
+    headers = [(f"x-{n}", b"") for n in range(1_001)]
+    record = ConsumerRecord("t", 0, 7, 0, 0, b"k", b"{}", None, 1, 2, headers)
+    broker: Any = Broker()
+    dead = DeadLetters(broker, ServiceSettings(), service="probe", registry=CollectorRegistry())
+    await dead.send(record, DecodeError(ReasonCode.VALIDATION_FAILED, "no event_type"))
+
+    letter = decode(sent[0]).payload
+    assert letter.original_headers == headers[:1_000]
+    assert letter.original_value == b"{}"
+    assert letter.detail == "no event_type (the dead letter keeps the first 1000 of 1001 headers)"

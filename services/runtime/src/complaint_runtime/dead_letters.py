@@ -21,6 +21,8 @@ MAX_ORIGINAL_BYTES = 512 * 1024
 """The most of a refused message (value, key and headers together) a dead letter carries:
 base64 makes them a third larger, and the dead letter must stay under the 1 MiB a producer
 sends at most (Kafka's and aiokafka's default), or it could never be published."""
+MAX_ORIGINAL_HEADERS = 1_000
+"""The most headers a dead letter carries (`SubmissionRejected.original_headers` holds no more)."""
 
 
 class DeadLetters:
@@ -44,16 +46,22 @@ class DeadLetters:
 
     async def send(self, record: ConsumerRecord[Any, Any], error: DecodeError) -> None:
         """Publish the rejection; retried until the broker takes it, so the offset commits after."""
-        value = record.value or b""
-        kept = value[: room_for_value(record.key, record.headers)]
-        if len(kept) < len(value):
-            error = _noting_cut(error, len(kept), len(value))
+        value, headers = record.value or b"", list(record.headers or ())
+        kept_headers = headers[:MAX_ORIGINAL_HEADERS]
+        kept = value[: room_for_value(record.key, kept_headers)]
+        cuts = [
+            f"the first {len(part)} of {len(whole)} {what}"
+            for part, whole, what in ((kept, value, "bytes"), (kept_headers, headers, "headers"))
+            if len(part) < len(whole)
+        ]
+        if cuts:
+            error = _noting_cuts(error, cuts)
         payload = rejection_for(
             error,
             rejected_by=self.service,
             value=kept,
             key=record.key,
-            headers=list(record.headers or ()),
+            headers=kept_headers,
             source_topic=record.topic,
             partition=record.partition,
             offset=record.offset,
@@ -90,14 +98,20 @@ def room_for_value(key: bytes | None, headers: Any) -> int:
     return max(MAX_ORIGINAL_BYTES - taken, 0)
 
 
-def _noting_cut(error: DecodeError, kept: int, size: int) -> DecodeError:
+def _noting_cuts(error: DecodeError, cuts: list[str]) -> DecodeError:
     return DecodeError(
         error.reason_code,
-        f"{error.detail} (the dead letter keeps the first {kept} of {size} bytes)",
+        f"{error.detail} (the dead letter keeps {' and '.join(cuts)})",
         field_errors=error.field_errors,
         event_type=error.event_type,
         schema_version=error.schema_version,
     )
 
 
-__all__ = ["MAX_ORIGINAL_BYTES", "REJECTED", "DeadLetters", "room_for_value"]
+__all__ = [
+    "MAX_ORIGINAL_BYTES",
+    "MAX_ORIGINAL_HEADERS",
+    "REJECTED",
+    "DeadLetters",
+    "room_for_value",
+]
