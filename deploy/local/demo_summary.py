@@ -8,10 +8,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from deploy.local.demo_privacy import notice_of_hook, notice_of_mail
 from deploy.local.demo_verify import Outcome
-from deploy.local.system import Hook, HookReceiver, Mailbox
-
-NOTICE_HEADER = "X-Complaints-Notice-Id"
+from deploy.local.system import HookReceiver, Mailbox
 
 
 @dataclass
@@ -46,18 +45,13 @@ def totals(outcomes: list[Outcome], mailbox: Mailbox, hooks: HookReceiver) -> To
         sent = [notice for notice in document.get("notices", []) if notice["sent"]]
         counted.notices.update(notice["channel"] for notice in sent)
         notice_ids |= {notice["notice_id"] for notice in sent}
-    # A folded header comes back with the fold's leading space.
     counted.emails_received = sum(
-        1 for mail in mailbox.snapshot() if str(mail.get(NOTICE_HEADER, "")).strip() in notice_ids
+        1 for mail in mailbox.snapshot() if notice_of_mail(mail) in notice_ids
     )
     counted.webhooks_received = sum(
-        1 for hook in hooks.snapshot() if _notice_of(hook) in notice_ids
+        1 for hook in hooks.snapshot() if notice_of_hook(hook.headers) in notice_ids
     )
     return counted
-
-
-def _notice_of(hook: Hook) -> str | None:
-    return hook.headers.get(NOTICE_HEADER.lower())
 
 
 def render(counted: Totals, outcomes: list[Outcome], where: Mapping[str, str]) -> str:

@@ -32,6 +32,7 @@ from complaint_notifier.domain import (
 from complaint_notifier.domain.redaction import Privacy
 from complaint_notifier.service_layer.rules import Rules
 from deploy.local.demo import DemoComplaint, Fed, ReceiptTap, feed
+from deploy.local.demo_privacy import Sinks, privacy_problems
 
 LEADER_REVIEW_FLAG = "needs_leader_review"
 
@@ -197,6 +198,7 @@ class Verifier:
     archive: httpx.AsyncClient
     notifier: httpx.AsyncClient
     expectations: Expectations
+    sinks: Sinks
 
     async def check(self, fed: Fed) -> Outcome:
         outcome = Outcome(fed)
@@ -210,6 +212,12 @@ class Verifier:
         if outcome.document is not None:
             outcome.problems += document_problems(outcome.document, fed.item, self.expectations)
             outcome.problems += await self._notifier_problems(outcome.document)
+            outcome.problems += privacy_problems(
+                outcome.document,
+                fed.item.submission.get("complainant", {}),
+                self.sinks,
+                self.expectations.rules.directory,
+            )
         return outcome
 
     async def _document(self, complaint_id: str, outcome: Outcome) -> dict[str, Any] | None:
@@ -257,6 +265,7 @@ async def feed_and_verify(
     bootstrap: str,
     topic_prefix: str,
     expectations: Expectations,
+    sinks: Sinks,
     seconds: float,
 ) -> list[Outcome]:
     """Feed the demo (REST and Kafka), then wait until each complaint passes or time is up."""
@@ -275,7 +284,7 @@ async def feed_and_verify(
             httpx.AsyncClient(base_url=urls["archive"], headers=headers, timeout=30) as archive,
             httpx.AsyncClient(base_url=urls["notifier"], headers=headers, timeout=30) as notifier,
         ):
-            verifier = Verifier(archive, notifier, expectations)
+            verifier = Verifier(archive, notifier, expectations, sinks)
             return await wait_until_verified(fed, verifier, tap, seconds=seconds)
     finally:
         await tap.stop()

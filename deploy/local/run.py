@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 
 from deploy.local.demo import load_demo, policy_by_source
+from deploy.local.demo_privacy import Sinks
 from deploy.local.demo_summary import render, totals
 from deploy.local.demo_verify import Expectations, Outcome, feed_and_verify
 from deploy.local.prometheus import Prometheus, PrometheusError, port_in_use
@@ -209,6 +210,7 @@ def run(demo_mode: bool) -> int:
                     calendars_dir=ROOT / "deploy" / "calendars",
                     directory_file=config.directory,
                 ),
+                sinks=Sinks(mailbox, hooks),
                 seconds=seconds,
             )
         )

@@ -13,6 +13,7 @@ from pathlib import Path
 from pymongo import AsyncMongoClient
 
 from deploy.local.demo import load_demo, policy_by_source
+from deploy.local.demo_privacy import Sinks
 from deploy.local.demo_verify import Expectations
 from deploy.local.system import (
     DEPLOY,
@@ -39,6 +40,10 @@ class DemoSystem:
     @property
     def urls(self) -> dict[str, str]:
         return {name: self.system.url(name) for name in NAMES}
+
+    @property
+    def sinks(self) -> Sinks:
+        return Sinks(self.mailbox, self.hooks)
 
     @property
     def ports(self) -> dict[str, int]:

@@ -17,6 +17,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from complaint_classifier.domain import classify, cluster_keys, load_policies
 from complaint_events import DEADLINES, NOTICES, TopicSpec, decode, topic_name
 from deploy.local.demo import Fed, load_demo
+from deploy.local.demo_privacy import Sinks, privacy_problems
 from deploy.local.demo_summary import render, totals
 from deploy.local.demo_verify import (
     Outcome,
@@ -25,7 +26,7 @@ from deploy.local.demo_verify import (
     feed_and_verify,
     verify,
 )
-from deploy.local.system import DEPLOY
+from deploy.local.system import DEPLOY, HookReceiver, Mailbox
 from tests.e2e.support_demo import DemoSystem, demo_system
 
 
@@ -51,6 +52,7 @@ async def outcomes(demo: DemoSystem) -> list[Outcome]:
         bootstrap=demo.bootstrap,
         topic_prefix=demo.topic_prefix,
         expectations=demo.expectations(),
+        sinks=demo.sinks,
         seconds=150,
     )
 
@@ -91,10 +93,10 @@ async def test_the_summary_counts_what_was_fed_and_what_went_out(
 ) -> None:
     fed = load_demo()
     counted = totals(outcomes, demo.mailbox, demo.hooks)
-    assert counted.fed == len(fed) == 16
-    assert counted.by_channel == Counter({"http": 8, "kafka": 8})
-    assert counted.by_language == Counter({"zh": 8, "en": 8})
-    assert counted.archived == 16
+    assert counted.fed == len(fed) == 18
+    assert counted.by_channel == Counter({"http": 9, "kafka": 9})
+    assert counted.by_language == Counter({"zh": 9, "en": 9})
+    assert counted.archived == 18
     expected_severities: dict[str, Counter[str]] = {}
     for item in fed:
         expected_severities.setdefault(item.preset, Counter())[item.expect_severity] += 1
@@ -108,9 +110,9 @@ async def test_the_summary_counts_what_was_fed_and_what_went_out(
     assert counted.emails_received == counted.notices["email"] > 0
     assert counted.webhooks_received == counted.notices["webhook"] > 0
     text = render(counted, outcomes, {"intake": demo.urls["intake"]})
-    assert "Demo: 16 complaints in: 8 by REST, 8 by Kafka; 8 English, 8 Chinese" in text
+    assert "Demo: 18 complaints in: 9 by REST, 9 by Kafka; 9 English, 9 Chinese" in text
     assert f"Deadlines scheduled: {deadline_events['DeadlineScheduled']} (" in text
-    assert "Documents archived: 16 of 16" in text
+    assert "Documents archived: 18 of 18" in text
 
 
 @pytest.mark.e2e
@@ -150,7 +152,7 @@ async def _verify_once(demo: DemoSystem, fed: list[Fed]) -> list[Outcome]:
         httpx.AsyncClient(base_url=demo.urls["archive"], headers=headers) as archive,
         httpx.AsyncClient(base_url=demo.urls["notifier"], headers=headers) as notifier,
     ):
-        return await verify(fed, Verifier(archive, notifier, demo.expectations()))
+        return await verify(fed, Verifier(archive, notifier, demo.expectations(), demo.sinks))
 
 
 @pytest.mark.unit
@@ -166,3 +168,33 @@ def test_the_demo_set_is_classified_as_it_says_and_counts_toward_no_cluster() ->
             policies[item.preset], body, result, complaint_id="c", at=datetime.now(UTC)
         )
         assert keys == [], item.key
+
+
+@pytest.mark.e2e
+async def test_the_privacy_check_reads_what_reached_the_receivers(
+    demo: DemoSystem, outcomes: list[Outcome]
+) -> None:
+    """The confidential group complaint's notice to the respondent's department head is
+    redacted and was checked at the receiver; a leak or a missing message is reported."""
+    directory = demo.expectations().rules.directory
+    petition = next(o for o in outcomes if o.fed.item.key == "retail-group-petition")
+    document = petition.document
+    assert document is not None
+    redacted = [n for n in document["notices"] if n["sent"] and n["redacted"]]
+    assert {n["recipient_ref"] for n in redacted} == {"dept-head"}
+    complainant = petition.fed.item.submission["complainant"]
+    assert privacy_problems(document, complainant, demo.sinks, directory) == []
+
+    number = document["number"]  # surely in the notice: stands in for a leaked name
+    leaked = privacy_problems(document, {"name": number}, demo.sinks, directory)
+    assert leaked and all("carries the complainant's identifier TS***" in line for line in leaked)
+    mailbox, hooks = Mailbox(), HookReceiver("unused")
+    try:
+        missing = privacy_problems(document, complainant, Sinks(mailbox, hooks), directory)
+    finally:
+        hooks.server.server_close()
+    assert missing == [
+        f"redacted notice {n['step']} to dept-head by {n['channel']} was sent but never "
+        "reached the local receiver"
+        for n in redacted
+    ]
