@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import tenacity
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -510,13 +511,17 @@ def consumers(spec: TopicSpec) -> tuple[str, ...]:
     return tuple(sorted(spec.consumers))
 
 
+class _TryAgain(Exception):
+    """Intake did not answer for good (connection lost, timeout, 429, 5xx)."""
+
+
 class Loader:
     """Submits complaints over REST (retried with the same body: idempotent) and over Kafka
     (sent again until acknowledged), and the bad inputs; keeps what was accepted."""
 
     def __init__(self, intake_url: str, api_key: str, producer: AIOKafkaProducer, prefix: str):
         self.http = httpx.AsyncClient(
-            base_url=intake_url, headers={"X-API-Key": api_key}, timeout=30
+            base_url=intake_url, headers={"X-API-Key": api_key}, timeout=120
         )
         self.producer, self.prefix = producer, prefix
         self.accepted: dict[str, str | None] = {}
@@ -539,25 +544,36 @@ class Loader:
         self.accepted_at.append(time.monotonic())
 
     async def _rest(self, item: Submission, give_up_after: float) -> None:
-        deadline = time.monotonic() + give_up_after
-        while True:
-            try:
-                answer = await self.http.post("/v1/complaints", json=item.body)
-            except httpx.TransportError as error:
-                why = type(error).__name__
-            else:
-                if answer.status_code in (200, 202):
-                    self.accepted[item.key] = answer.json()["complaint_id"]
-                    return
-                why = f"HTTP {answer.status_code}"
-                if answer.status_code < 500 and answer.status_code != 429:
-                    self.refused[item.key] = f"{why}: {answer.text[:200]}"
-                    return
-            self.retries[why] += 1
-            if time.monotonic() > deadline:
-                self.refused[item.key] = f"gave up after retries, last {why}"
-                return
-            await asyncio.sleep(0.5)
+        """POST until intake answers for good: connection errors, timeouts, 429 and 5xx are
+        retried with the same body (idempotent), with backoff so retries do not pile up."""
+        retrying = tenacity.AsyncRetrying(
+            retry=tenacity.retry_if_exception_type(_TryAgain),
+            wait=tenacity.wait_exponential_jitter(initial=0.5, max=15),
+            stop=tenacity.stop_after_delay(give_up_after),
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    answer = await self._post(item)
+        except _TryAgain as error:
+            self.refused[item.key] = f"gave up after {give_up_after:.0f}s, last {error}"
+            return
+        if answer.status_code in (200, 202):
+            self.accepted[item.key] = answer.json()["complaint_id"]
+        else:
+            self.refused[item.key] = f"HTTP {answer.status_code}: {answer.text[:200]}"
+
+    async def _post(self, item: Submission) -> httpx.Response:
+        try:
+            answer = await self.http.post("/v1/complaints", json=item.body)
+        except httpx.TransportError as error:
+            self.retries[type(error).__name__] += 1
+            raise _TryAgain(type(error).__name__) from error
+        if answer.status_code >= 500 or answer.status_code == 429:
+            self.retries[f"HTTP {answer.status_code}"] += 1
+            raise _TryAgain(f"HTTP {answer.status_code}")
+        return answer
 
     async def _kafka(
         self, topic: str, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
@@ -708,6 +724,7 @@ async def read_topic(bootstrap: str, spec: TopicSpec, prefix: str) -> list[Any]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
+        await consumer.topics()  # the partitions' leaders, before asking for their ends
         parts = [TopicPartition(topic_name(spec, prefix), p) for p in range(spec.partitions)]
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
