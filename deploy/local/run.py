@@ -130,11 +130,13 @@ def start_prometheus(started: contextlib.ExitStack, ports: dict[str, int], port:
     return prometheus
 
 
-def where(system: System, prometheus: Prometheus) -> dict[str, str]:
+def where(system: System, prometheus: Prometheus, env: Mapping[str, str]) -> dict[str, str]:
     places = {
         name: f"{system.url(name)}   API docs {system.url(name)}/docs" for name in system.services
     }
     places["Prometheus"] = f"{prometheus.url}   (targets /targets, alerts /alerts, rules /rules)"
+    places["Kafka"] = env["KAFKA_BOOTSTRAP_SERVERS"]
+    places["MongoDB"] = env["MONGODB_URI"]
     places["logs"] = str(WORKDIR / "logs")
     places["API key"] = f"{WORKDIR / 'api-key'}   (header X-API-Key)"
     return places
@@ -216,7 +218,7 @@ def run(demo_mode: bool) -> int:
             )
         )
         print()
-        print(render(totals(outcomes, mailbox, hooks), outcomes, where(system, prometheus)))
+        print(render(totals(outcomes, mailbox, hooks), outcomes, where(system, prometheus, env)))
         print()
         passed = report(outcomes, demo_mode, seconds, time.monotonic() - fed_at)
         if demo_mode:
