@@ -1,8 +1,9 @@
 """A sampling profile of each service process while it is loaded (py-spy, when installed:
 `make bench` runs with `uv run --with py-spy`, not a product dependency).
 
-The summary says how busy each process was (samples of running Python code per second of
-wall clock: 1.0 = one core's worth) and in which functions and packages that time went.
+The summary says how busy each process was (samples of a thread running Python code or
+waiting for a CPU to run it, per second of wall clock: 1.0 = one core's worth; on a loaded
+machine more than the CPU it got) and in which functions and packages that time went.
 """
 
 from __future__ import annotations

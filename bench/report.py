@@ -3,6 +3,7 @@ Markdown table written beside the JSON. Pure functions of the result dictionary.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 STAGE_NAMES = ("accepted", "classified", "scheduled", "archived")
@@ -124,14 +125,15 @@ def _saturation(result: dict[str, Any], derived: dict[str, Any]) -> list[str]:
         "",
         "Steady rates (10 %→90 % of the backlog): "
         + ", ".join(f"{stage} {_num(rates.get(stage))}/s" for stage in STAGE_NAMES)
-        + f". Slowest stage: **{derived.get('slowest_stage')}**. CPU cores used per process: "
+        + f". Slowest stage: **{derived.get('slowest_stage')}**. CPU cores used per process "
+        "over the phase (load and wait): "
         + ", ".join(f"{name} {used}" for name, used in sorted(cores.items(), key=lambda x: -x[1]))
         + f" (busiest: **{derived.get('busiest_process')}**).",
         "",
         f"End to end {_num(derived.get('end_to_end_per_s'))}/s = "
         f"{derived.get('ratio_to_kafka_round_trip')} × the Kafka round trip, "
         f"{derived.get('ratio_to_mongodb_bulk_inserts')} × the bulk insert rate. "
-        "CPU ms per complaint: "
+        "CPU ms per complaint it got through (servers: per complaint accepted): "
         + ", ".join(f"{k} {v}" for k, v in derived.get("cpu_ms_per_complaint", {}).items())
         + ".",
     ]
@@ -147,7 +149,10 @@ def _saturation(result: dict[str, Any], derived: dict[str, Any]) -> list[str]:
             packages = ", ".join(
                 f"{k} {v:.0%}" for k, v in profile["self_share_by_package"].items()
             )
-            lines.append(f"- profile {service}: busy {profile['busy_cores']} cores; {packages}")
+            lines.append(
+                f"- py-spy {service}: running or waiting for a CPU {profile['busy_cores']} "
+                f"cores' worth; self time: {packages}"
+            )
     return lines
 
 
@@ -180,13 +185,16 @@ def _timer(lag: dict[str, Any] | None) -> list[str]:
         "",
         f"## Notifier timer lag ({lag['notices']:,} reminders due within {lag['due_within_s']} s)",
         "",
-        "| from due to | p50 | p95 | p99 | max |",
-        "|---|---:|---:|---:|---:|",
+        "| from due to | p50 | p95 | p99 | max | not sent in time |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for what, summary in lag.items():
         if isinstance(summary, dict):
             cells = " | ".join(_ms(summary.get(f"{q}_ms")) for q in ("p50", "p95", "p99", "max"))
-            lines.append(f"| {what.removeprefix('due -> ')} | {cells} |")
+            missing = summary.get("missing", 0)
+            lines.append(f"| {what.removeprefix('due -> ')} | {cells} | {missing:,} |")
+    if lag.get("note"):
+        lines += ["", f"Note: {lag['note']}."]
     return lines
 
 
@@ -204,3 +212,19 @@ def _num(value: float | None) -> str:
 
 def _loads(values: list[float]) -> str:
     return "/".join(f"{v:.1f}" for v in values)
+
+
+def main() -> None:
+    """Render a result JSON again: `python -m bench.report RESULT.json` rewrites RESULT.md."""
+    import json
+    import sys
+
+    for name in sys.argv[1:]:
+        path = Path(name)
+        result = json.loads(path.read_text())
+        result["derived"] = derive(result)
+        path.with_suffix(".md").write_text(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
