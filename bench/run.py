@@ -43,7 +43,7 @@ class Sizes:
 
 
 FULL = Sizes(20_000, 3_000, 1_000, 2.0, 30.0, 32, 120.0, 20.0)
-QUICK = Sizes(3_000, 1_000, 200, 1.0, 10.0, 16, 30.0, 8.0)
+QUICK = Sizes(3_000, 500, 100, 1.0, 10.0, 16, 20.0, 8.0)
 
 
 def options(argv: list[str] | None = None) -> argparse.Namespace:
@@ -73,7 +73,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         float(r) for r in (parsed.rates or ("20,50" if quick else "50,200,500")).split(",")
     ]
     parsed.duration = parsed.duration or (8.0 if quick else 20.0)
-    parsed.drain = parsed.drain or (20.0 if quick else 60.0)
+    parsed.drain = parsed.drain or (15.0 if quick else 60.0)
     parsed.skip = set(filter(None, parsed.skip.split(",")))
     return parsed
 
