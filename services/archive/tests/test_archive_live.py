@@ -232,3 +232,22 @@ async def test_a_document_written_meanwhile_is_folded_again_not_overwritten(
         stored = await archive.queries.by_id(story.complaint_id)
         assert stored["timeline"] == fold(story.events)["timeline"]
         assert stored["revision"] != stale[story.complaint_id]["revision"]
+
+
+async def test_a_dead_letter_with_headers_is_logged_and_read_back(mongo_client, database_name):
+    """Found by the consumer fuzz: FerretDB refuses arrays inside arrays, so every dead letter
+    of a message with headers (`[name, value]` pairs) failed to be stored, and the archive
+    dead-lettered it again, and that dead letter too, forever."""
+    from complaint_archive.adapters.store import envelope_of
+    from complaint_events import DecodeError, ReasonCode
+    from complaint_events.dead_letters import rejection_for
+
+    headers = [("event_type", b"ComplaintClosed"), ("x-trace", b"\xff\x00")]
+    error = DecodeError(ReasonCode.NOT_UTF8, "value is not UTF-8")
+    payload = rejection_for(error, rejected_by="classifier", value=b"\xff", headers=headers)
+    letter = new_event(payload, producer="classifier")
+    async with archive_on(mongo_client, database_name("archive_dead_letter")) as (archive, _, _):
+        archived = await ingest(archive, [letter])
+        entry = await archive.store.events.find_one({"_id": letter.event_id})
+    assert archived.new == 1
+    assert envelope_of(entry) == letter

@@ -15,12 +15,13 @@ from pymongo import ASCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from complaint_events import Envelope, envelope_type, payload_type
+from complaint_events import Envelope, SubmissionRejected, envelope_type, payload_type
 
 from ..domain import Document, at_millis, event_key
 from .indexes import Capabilities
 
 DUPLICATE_KEY = 11000
+HEADERS = "original_headers"
 
 
 @dataclass(frozen=True)
@@ -45,13 +46,31 @@ def log_entry(item: Delivered, archived_at: datetime) -> Document:
         "key": event_key(event.occurred_at, event.event_id),
         "source": {"topic": item.topic, "partition": item.partition, "offset": item.offset},
         "archived_at": at_millis(archived_at),
-        "envelope": event.model_dump(mode="json"),
+        "envelope": _without_nested_arrays(event.model_dump(mode="json")),
     }
 
 
 def envelope_of(entry: Document) -> Envelope[Any]:
     model = envelope_type(payload_type(entry["event_type"]))
-    return model.model_validate(entry["envelope"])
+    return model.model_validate(_with_header_pairs(entry["envelope"]))
+
+
+def _without_nested_arrays(envelope: Document) -> Document:
+    """A dead letter's headers as `{name, value}` objects, not `[name, value]` pairs: FerretDB
+    (the test server) stores no array inside an array, and refused every such dead letter."""
+    headers = envelope["payload"].get(HEADERS)
+    if envelope["event_type"] != SubmissionRejected.event_type or not headers:
+        return envelope
+    pairs = [{"name": name, "value": value} for name, value in headers]
+    return {**envelope, "payload": {**envelope["payload"], HEADERS: pairs}}
+
+
+def _with_header_pairs(envelope: Document) -> Document:
+    headers = envelope["payload"].get(HEADERS)
+    if envelope["event_type"] != SubmissionRejected.event_type or not headers:
+        return envelope
+    pairs = [(h["name"], h["value"]) if isinstance(h, dict) else h for h in headers]
+    return {**envelope, "payload": {**envelope["payload"], HEADERS: pairs}}
 
 
 class ArchiveStore:

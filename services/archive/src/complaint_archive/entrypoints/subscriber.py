@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from faststream.kafka import KafkaBroker
 
-from complaint_events import SUBMITTED, TOPICS, DecodeError, ReasonCode, decode
+from complaint_events import SUBMITTED, TOPICS, DecodeError, ReasonCode, SubmissionRejected, decode
 from complaint_runtime import DeadLetters, batch_subscriber, topic, until_done
 
 from ..adapters.store import Delivered
@@ -86,8 +86,14 @@ async def _archived(archive: Archive, items: list[Delivered], dead: DeadLetters)
                 purged=[cid for r in results for cid in r.purged],
             )
         log.error("event could not be archived", extra={"error": type(error).__name__})
-        await dead.send(items[0].record, _failure(items[0], error))
+        if not _own_dead_letter(items[0]):  # its dead letter would fail again, and so on
+            await dead.send(items[0].record, _failure(items[0], error))
         return Archived()
+
+
+def _own_dead_letter(item: Delivered) -> bool:
+    payload = item.envelope.payload
+    return isinstance(payload, SubmissionRejected) and payload.rejected_by == SERVICE
 
 
 def _failure(item: Delivered, error: Exception) -> DecodeError:
