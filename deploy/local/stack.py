@@ -70,6 +70,11 @@ def ferretdb_backend() -> str:
     return backend
 
 
+def major_minor(bin_dir: Path) -> tuple[int, ...]:
+    """/usr/lib/postgresql/15/bin -> (15,): so that 15 ranks above 9.6."""
+    return tuple(int(part) for part in bin_dir.parent.name.split(".") if part.isdigit())
+
+
 def require_tool(tool: str, hint: str) -> str:
     found = shutil.which(tool)
     if not found:
@@ -368,7 +373,7 @@ class Postgres(Server):
             on_path = shutil.which("pg_ctl")
             candidates = [Path(on_path).resolve().parent] if on_path else []
             installed = Path("/usr/lib/postgresql").glob("*/bin")
-            candidates += sorted(installed, key=lambda bin_dir: bin_dir.parent.name, reverse=True)
+            candidates += sorted(installed, key=major_minor, reverse=True)
         for folder in candidates:
             if all((folder / tool).is_file() for tool in POSTGRES_PROGRAMS):
                 return folder
