@@ -91,6 +91,12 @@ def test_scrub_masks_emails_and_phone_numbers() -> None:
     assert text.count("[phone]") == 3  # a long batch number looks like a phone: masked too
 
 
+def test_scrub_keeps_ids_and_complaint_numbers_and_masks_phones_in_chinese_text() -> None:
+    ids = "complaint 01a1fdbd-bb15-7497-a054-d6c774017438 number TS-20261121-000001"
+    assert scrub(ids) == ids
+    assert scrub("请打13800138000联系我") == "请打[phone]联系我"
+
+
 def test_log_records_are_scrubbed(caplog) -> None:
     logger = logging.getLogger("complaints.test")
     logger.addFilter(PersonalDataFilter())

@@ -19,7 +19,9 @@ from pythonjsonlogger.json import JsonFormatter
 Check = Callable[[], Awaitable[None]]
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-PHONE = re.compile(r"(?<!\d)\+?\d[\d\s-]{6,}\d(?!\d)")
+# A digit run inside an ASCII token (a UUID's last group, a TS- complaint number) is an id,
+# not a phone: masking it would cut the ids the logs are there to carry.
+PHONE = re.compile(r"(?<![0-9A-Za-z_-])\+?\d[\d\s-]{6,}\d(?![0-9A-Za-z_-])")
 
 
 def scrub(text: str) -> str:
