@@ -95,8 +95,8 @@ BENCH_ARGS ?=
 bench: setup
 	$(UV) run --with py-spy python -m bench.run $(BENCH_ARGS)
 
-# Complaints through the four services on a private stack (.stack/faults, ports 39092/39093/
-# 37117/38088) while every service is SIGKILLed and the broker and FerretDB restarted; prints
+# Complaints through the four services on a private stack (.stack/faults, ports 29392/29393/
+# 27417/28488) while every service is SIGKILLed and the broker and FerretDB restarted; prints
 # the counts, fails on any violation. `make test` runs it at 150 (tests/faults). On FerretDB the
 # archive's cost grows with the square of the size: 10,000 takes hours (FAULTS_COMPLAINTS=1000).
 FAULTS_COMPLAINTS ?= 10000

@@ -32,9 +32,11 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -83,11 +85,14 @@ from deploy.local.topics import delete_topics, ensure_topics
 
 STACK_SCRIPT = ROOT / "deploy" / "local" / "stack.py"
 SHARED_STACK = ROOT / ".stack"
+# Below the kernel's ephemeral range (32768-60999): while a server is down for its restart, a
+# client reconnecting to a port inside that range can be given the same port as its own source
+# (a TCP self-connect) and hold it, and the server cannot bind it again.
 DEFAULT_PORTS = {
-    "KAFKA_PORT": 39092,
-    "KAFKA_CONTROLLER_PORT": 39093,
-    "MONGO_PORT": 37117,
-    "FERRETDB_DEBUG_PORT": 38088,
+    "KAFKA_PORT": 29392,
+    "KAFKA_CONTROLLER_PORT": 29393,
+    "MONGO_PORT": 27417,
+    "FERRETDB_DEBUG_PORT": 28488,
 }
 DUE_SOURCE, CALM_SOURCE = "faults-due", "faults-calm"
 SHORT_POLICY, CALM_POLICY = "faults-short", "faults-calm"
@@ -386,6 +391,7 @@ class PrivateStack:
             **{name: str(number) for name, number in self.ports.items()},
             "STACK_DIR": str(self.directory),
             "KAFKA_HEAP": os.environ.get("KAFKA_HEAP", "512m"),
+            "STACK_START_TIMEOUT": os.environ.get("STACK_START_TIMEOUT", "240"),
         }
         command = [sys.executable, str(STACK_SCRIPT), action, *([server] if server else [])]
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -394,6 +400,18 @@ class PrivateStack:
 
 
 # ---------------------------------------------------------------- policies
+
+
+def quiet_port(rng: random.Random) -> int:
+    """A free port below the ephemeral range (see DEFAULT_PORTS)."""
+    while True:
+        number = rng.randrange(20_000, 32_000)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", number))
+            except OSError:
+                continue
+        return number
 
 
 def write_policies(folder: Path) -> Path:
@@ -548,7 +566,7 @@ class Loader:
         retried with the same body (idempotent), with backoff so retries do not pile up."""
         retrying = tenacity.AsyncRetrying(
             retry=tenacity.retry_if_exception_type(_TryAgain),
-            wait=tenacity.wait_exponential_jitter(initial=0.5, max=15),
+            wait=tenacity.wait_exponential_jitter(multiplier=0.5, max=15),
             stop=tenacity.stop_after_delay(give_up_after),
             reraise=True,
         )
@@ -648,6 +666,7 @@ class Chaos:
     kills: Counter[str] = field(default_factory=Counter)
     restarts: Counter[str] = field(default_factory=Counter)
     failed_starts: Counter[str] = field(default_factory=Counter)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @staticmethod
     def plan(rng: random.Random, load_seconds: float, kills_each: int) -> list[Fault]:
@@ -688,6 +707,8 @@ class Chaos:
         print(f"chaos: {line}", flush=True)
 
     def _kill_and_restart(self, name: str, pause: float) -> None:
+        if self.stopping.is_set():
+            return
         service = self.system[name]
         service.kill()
         time.sleep(pause)
@@ -698,22 +719,32 @@ class Chaos:
         while it exits at start-up (a service finding its broker down may exit)."""
         service = self.system[name]
         deadline = time.monotonic() + seconds
-        while True:
-            service.start()
-            try:
-                service.wait_ready(max(1.0, deadline - time.monotonic()))
+        service.start()
+        while not service.ready():
+            if self.stopping.is_set():
                 return
-            except ServiceFailed:
-                if service.running() or time.monotonic() > deadline:
-                    raise
-            self.failed_starts[name] += 1
-            print(f"chaos: {name} exited at start-up, started again", flush=True)
-            time.sleep(2)
+            if time.monotonic() > deadline:
+                raise ServiceFailed(f"{name} not ready in {seconds:.0f}s:\n{service.tail()}")
+            if not service.running():
+                self.failed_starts[name] += 1
+                print(f"chaos: {name} exited at start-up, started again", flush=True)
+                time.sleep(2)
+                service.start()
+            time.sleep(0.3)
 
-    def _restart_server(self, server: str, pause: float) -> None:
+    def _restart_server(self, server: str, pause: float, tries: int = 3) -> None:
         self.stack.down(server)
         time.sleep(pause)
-        self.stack.up(server)
+        for attempt in range(1, tries + 1):
+            try:
+                self.stack.up(server)
+                return
+            except RuntimeError as error:
+                if attempt == tries or self.stopping.is_set():
+                    raise
+                self.failed_starts[server] += 1
+                print(f"chaos: {server} did not start ({error}), trying again", flush=True)
+                time.sleep(5)
 
 
 # ---------------------------------------------------------------- observation
@@ -1030,11 +1061,12 @@ async def _drive(
     await producer.start()
     loader = Loader(system.url("intake"), api_key, producer, prefix)
     started = time.monotonic()
+    faults = asyncio.create_task(chaos.run(plan))
     try:
-        await asyncio.gather(
-            push_load(loader, items, bad, settings.load_seconds, rng), chaos.run(plan)
-        )
+        await asyncio.gather(push_load(loader, items, bad, settings.load_seconds, rng), faults)
     finally:
+        chaos.stopping.set()  # on failure: no service started again behind our back
+        await asyncio.gather(faults, return_exceptions=True)
         await loader.close()
         await producer.stop()
     load_done = time.monotonic()
@@ -1062,7 +1094,7 @@ async def _drive(
         report.count(f"SIGKILLs of {name}", chaos.kills[name])
     report.count("Kafka broker restarts", chaos.restarts["kafka"])
     report.count("MongoDB-protocol server restarts", chaos.restarts["mongo"])
-    for name in NAMES:
+    for name in (*NAMES, "kafka", "mongo"):
         report.count(f"{name} exits at start-up (started again)", chaos.failed_starts[name])
     return report, chaos.log
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,6 @@ from deploy.local.faults import (
     Sent,
     verify,
 )
-from deploy.local.system import free_port
 
 DESK = frozenset({("desk", "email"), ("desk", "webhook")})
 BAD = BadInput("p.complaints.received.v1", b"\xffbad", ("archive", "classifier", "notifier"))
@@ -163,7 +163,7 @@ async def test_150_complaints_survive_every_fault_exactly_once(
         bad_inputs=12,
         drain_timeout=240,
         stack_dir=tmp_path / "stack",
-        ports={name: free_port() for name in faults.DEFAULT_PORTS},
+        ports={name: faults.quiet_port(random.Random()) for name in faults.DEFAULT_PORTS},
         workdir=tmp_path / "work",
     )
     outcome = await faults.run(settings)
