@@ -4,9 +4,11 @@ The four services run as processes on their own topics and databases. Random byt
 the wrong shape, schema-shaped JSON with invalid values and valid events under lying headers
 go to every topic some service consumes; then:
 
-- every such message is on the dead-letter topic exactly once per service that consumes it,
-  with a reason and its original key, headers and bytes (intake keeps the first
-  `INTAKE_MAX_BODY_BYTES` of a larger one);
+- every such message is on the dead-letter topic exactly once per service that consumes it
+  (and no other dead letter is: none of a dead letter the archive failed to store), with a
+  reason and its original key, headers and bytes (of a message over 512 KiB or with over
+  1,000 headers, the first ones: `complaint_runtime.dead_letters`; intake also cuts the value
+  at `INTAKE_MAX_BODY_BYTES`);
 - no process died and every one is still ready;
 - no consumer is stuck: a valid complaint submitted afterwards is classified and archived, and
   every consumer group commits up to the end of every partition it reads.
