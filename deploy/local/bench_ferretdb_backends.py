@@ -106,7 +106,8 @@ async def concurrent_inc(coll: AsyncCollection, count: int = 50) -> Measure:
     await asyncio.gather(
         *(coll.update_one({"_id": "counter"}, {"$inc": {"n": 1}}) for _ in range(count))
     )
-    final = (await coll.find_one({"_id": "counter"}))["n"]
+    counter = await coll.find_one({"_id": "counter"})
+    final = counter["n"] if counter else None
     return {"expected": count, "final": final, "correct": final == count}
 
 
@@ -221,7 +222,9 @@ async def correctness(db: Any, args: argparse.Namespace) -> dict[str, Measure]:
 
 async def run(args: argparse.Namespace) -> dict[str, dict[str, Measure]]:
     servers = {"sqlite": args.sqlite, "postgresql": args.postgresql}
-    clients = {name: AsyncMongoClient(uri, tz_aware=True) for name, uri in servers.items()}
+    clients: dict[str, AsyncMongoClient[dict[str, Any]]] = {
+        name: AsyncMongoClient(uri, tz_aware=True) for name, uri in servers.items()
+    }
     db_name = f"bench_backends_{uuid.uuid4().hex[:6]}"
     results: dict[str, dict[str, Measure]] = {name: {} for name in servers}
     try:

@@ -91,11 +91,17 @@ def run(
 ) -> None:
     """Run a provisioning step to its end, as `user` if given (only root can ask for that)."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    who = {} if user is None else {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     with log.open("w") as out:
         try:
             done = subprocess.run(
-                cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, check=False, **who
+                cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                check=False,
+                user=user.pw_uid if user else None,
+                group=user.pw_gid if user else None,
+                extra_groups=[] if user else None,
             )
         except OSError as error:  # e.g. the program is out of the user's reach
             raise StackError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from error
@@ -405,8 +411,9 @@ class Postgres(Server):
     def require_access(self, user: pwd.struct_passwd) -> None:
         """Fail in one line when a parent folder of STACK_DIR keeps the server's user out."""
         check = ["/bin/sh", "-c", 'test -w "$1" && test -x "$1"', "sh", str(self.data)]
-        who = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-        done = subprocess.run(check, check=False, **who)
+        done = subprocess.run(
+            check, check=False, user=user.pw_uid, group=user.pw_gid, extra_groups=[]
+        )
         if done.returncode != 0:
             raise StackError(
                 f"postgres: user {user.pw_name} cannot reach {self.data}; choose a STACK_DIR "
