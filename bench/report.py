@@ -77,6 +77,11 @@ def markdown(result: dict[str, Any]) -> str:
     if result.get("saturation"):
         phases.append(result["saturation"])
     for phase in phases:
+        if "error" in phase:
+            rate = phase.get("offered_per_s")
+            offered = f"{rate:g}/s" if rate else "max"
+            lines.append(f"| {offered} | not measured: {phase['error']} |")
+            continue
         latency, rates = phase["latency"], phase["rates_per_s"]
         offered = (
             f"max: {phase['connections']} clients × {phase['seconds']:g} s"
@@ -115,7 +120,7 @@ def _baselines(found: dict[str, Any] | None) -> list[str]:
 
 def _saturation(result: dict[str, Any], derived: dict[str, Any]) -> list[str]:
     saturation = result.get("saturation")
-    if not saturation:
+    if not saturation or "error" in saturation:
         return []
     rates = saturation["rates_per_s"]
     cores = saturation["cpu_cores_used"]

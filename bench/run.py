@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from deploy.local.system import ServiceFailed
+
 from . import baselines, e2e
 from .infra import Infra, infra, machine, versions
 from .pipeline import Phase
@@ -95,21 +97,45 @@ async def measure(args: argparse.Namespace, servers: Infra, workdir: Path) -> di
         _progress("timer lag", result["timer_lag"])
     result["fixed_rates"] = []
     for rate in [] if "rates" in args.skip else args.rates:
-        async with Phase(servers, workdir, f"r{rate:g}", extra) as phase:
-            found = await e2e.fixed_rate(phase, rate, args.duration, args.drain)
-        result["fixed_rates"].append(found)
-        _progress(f"{rate:g}/s", {k: found[k] for k in ("rates_per_s", "latency", "drained")})
+        found = await _phase(
+            servers,
+            workdir,
+            f"r{rate:g}",
+            extra,
+            lambda phase, r=rate: e2e.fixed_rate(phase, r, args.duration, args.drain),
+        )
+        result["fixed_rates"].append({"offered_per_s": rate, "seconds": args.duration, **found})
+        _progress(f"{rate:g}/s", {k: found.get(k) for k in ("rates_per_s", "latency", "error")})
     if "saturation" not in args.skip:
-        async with Phase(servers, workdir, "max", extra) as phase:
-            result["saturation"] = await e2e.saturation(
+        result["saturation"] = await _phase(
+            servers,
+            workdir,
+            "max",
+            extra,
+            lambda phase: e2e.saturation(
                 phase,
                 sizes.saturation_seconds,
                 sizes.connections,
                 sizes.saturation_drain,
                 sizes.profile_seconds,
-            )
-        _progress("saturation", result["saturation"]["rates_per_s"])
+            ),
+        )
+        _progress("saturation", result["saturation"].get("rates_per_s"))
     return result
+
+
+async def _phase(
+    servers: Infra, workdir: Path, label: str, extra: dict[str, str], measure: Any
+) -> dict[str, Any]:
+    """One end-to-end phase; a system that does not start is recorded, not fatal, so the
+    run still writes what it measured."""
+    try:
+        async with Phase(servers, workdir, label, extra) as phase:
+            found: dict[str, Any] = await measure(phase)
+            return found
+    except ServiceFailed as error:
+        print(f"== {label}: {error}", flush=True)
+        return {"error": str(error).splitlines()[0]}
 
 
 def _progress(what: str, numbers: Any) -> None:

@@ -174,3 +174,13 @@ def test_two_runs_side_by_side_with_a_dash_where_one_has_no_number() -> None:
     assert "| bulk inserts /s | 400 | 400 |" in text
     assert "| 50/s: missing | 1 of 1,000 | – |" in text
     assert "| saturation: archived /s | 8 | 8 |" in text
+
+
+def test_a_phase_whose_system_did_not_start_is_reported_as_not_measured() -> None:
+    found = result()
+    found["fixed_rates"].append({"offered_per_s": 200.0, "error": "intake not ready in 120s"})
+    found["saturation"] = {"error": "archive exited (1)"}
+    found["derived"] = derive(found)
+    text = markdown(found)
+    assert "| 200/s | not measured: intake not ready in 120s |" in text
+    assert "| max | not measured: archive exited (1) |" in text
