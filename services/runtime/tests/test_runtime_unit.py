@@ -117,6 +117,24 @@ def test_unreachable_dependencies_and_a_busy_ferretdb_are_transient_other_errors
     assert not is_transient(ValueError("bad input"))
 
 
+def test_a_restarting_broker_is_transient_a_refused_message_is_not() -> None:
+    from aiokafka.errors import (
+        LeaderNotAvailableError,
+        MessageSizeTooLargeError,
+        NotLeaderForPartitionError,
+        OutOfOrderSequenceNumber,
+        TopicAuthorizationFailedError,
+    )
+
+    from complaint_runtime import is_transient
+
+    assert is_transient(LeaderNotAvailableError())
+    assert is_transient(NotLeaderForPartitionError())
+    assert is_transient(OutOfOrderSequenceNumber())
+    assert not is_transient(MessageSizeTooLargeError())
+    assert not is_transient(TopicAuthorizationFailedError())
+
+
 async def test_until_done_retries_a_transient_failure_and_then_succeeds() -> None:
     from pymongo.errors import AutoReconnect
 

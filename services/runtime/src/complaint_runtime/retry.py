@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, RequestTimedOutError
+from aiokafka.errors import (
+    KafkaConnectionError,
+    KafkaError,
+    KafkaTimeoutError,
+    OutOfOrderSequenceNumber,
+    RequestTimedOutError,
+)
 from pymongo.errors import ConnectionFailure, OperationFailure, WriteConcernError
 from tenacity import (
     AsyncRetrying,
@@ -29,8 +35,17 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 
 def is_transient(error: BaseException) -> bool:
-    """A failure that retrying can cure: an unreachable dependency, or a busy FerretDB."""
+    """A failure that retrying can cure: an unreachable dependency, a broker that is moving
+    or restarting, or a busy FerretDB."""
     if isinstance(error, TRANSIENT):
+        return True
+    # While a broker restarts, a publish fails with the errors Kafka marks retriable (no
+    # leader, not the leader, ...) and, from an idempotent producer whose broker lost its
+    # sequence state, OutOfOrderSequenceNumber. Found by the fault suite: treated as final,
+    # the classifier dead-lettered valid events after a broker restart.
+    if isinstance(error, KafkaError) and (
+        error.retriable or isinstance(error, OutOfOrderSequenceNumber)
+    ):
         return True
     # FerretDB on SQLite answers concurrent writers with "database is locked" (SQLITE_BUSY).
     return isinstance(error, OperationFailure) and "SQLITE_BUSY" in str(error)
