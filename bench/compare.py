@@ -27,6 +27,7 @@ def rows(results: list[dict[str, Any]]) -> list[Row]:
         found += [
             (f"{rate:g}/s: archived p50 / p99 ms", _at_rate(rate, _archived)),
             (f"{rate:g}/s: missing", _at_rate(rate, _missing)),
+            (f"{rate:g}/s: scheduled / archived per s", _at_rate(rate, _slow_stages)),
         ]
     for stage in ("accepted", "classified", "scheduled", "archived"):
         found.append((f"saturation: {stage} /s", _saturated(stage)))
@@ -61,14 +62,21 @@ def _phase(result: dict[str, Any], rate: float) -> dict[str, Any] | None:
 
 
 def _archived(phase: dict[str, Any] | None) -> str:
-    if phase is None:
+    if phase is None or "latency" not in phase:
         return "–"
     archived = phase["latency"]["archived"]
     return f"{_ms(archived['p50_ms'])} / {_ms(archived['p99_ms'])}"
 
 
+def _slow_stages(phase: dict[str, Any] | None) -> str:
+    if phase is None or "rates_per_s" not in phase:
+        return "–"
+    rates = phase["rates_per_s"]
+    return f"{_num(rates.get('scheduled'))} / {_num(rates.get('archived'))}"
+
+
 def _missing(phase: dict[str, Any] | None) -> str:
-    if phase is None:
+    if phase is None or "latency" not in phase:
         return "–"
     return f"{phase['latency']['archived']['missing']:,} of {phase['submitted']:,}"
 

@@ -135,7 +135,7 @@ async def _phase(
             return found
     except ServiceFailed as error:
         print(f"== {label}: {error}", flush=True)
-        return {"error": str(error).splitlines()[0]}
+        return {"error": str(error).splitlines()[0].split("; last lines")[0]}
 
 
 def _progress(what: str, numbers: Any) -> None:
