@@ -70,6 +70,7 @@ from complaint_events import (
     new_event,
     topic_name,
 )
+from deploy.local.stack import FERRETDB_BUILD
 from deploy.local.system import (
     DEPLOY,
     NAMES,
@@ -373,7 +374,7 @@ class PrivateStack:
     def prepare(self) -> None:
         """Fresh data; the binaries of the main `.stack/` linked in, so nothing is rebuilt."""
         shutil.rmtree(self.directory / "data", ignore_errors=True)
-        for server, build in (("kafka", "kafka-3.9.1"), ("mongo", "ferretdb-v1.24.2")):
+        for server, build in (("kafka", "kafka-3.9.1"), ("mongo", FERRETDB_BUILD)):
             shared, mine = SHARED_STACK / server / build, self.directory / server / build
             mine.parent.mkdir(parents=True, exist_ok=True)
             if shared.exists() and not mine.exists() and shared.resolve() != mine.resolve():

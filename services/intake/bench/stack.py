@@ -14,11 +14,12 @@ from pathlib import Path
 import httpx
 
 from complaint_runtime.auth import digest
+from deploy.local.stack import FERRETDB_BUILD
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK = ROOT / "deploy" / "local" / "stack.py"
 KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
-FERRETDB = ROOT / ".stack" / "mongo" / "ferretdb-v1.24.2"
+FERRETDB = ROOT / ".stack" / "mongo" / FERRETDB_BUILD
 TICKS = os.sysconf("SC_CLK_TCK")
 
 

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from deploy.local.stack import FERRETDB_BUILD
+
 from .live import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK = ROOT / "deploy" / "local" / "stack.py"
 KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
-FERRETDB = ROOT / ".stack" / "mongo" / "ferretdb-v1.24.2"
+FERRETDB = ROOT / ".stack" / "mongo" / FERRETDB_BUILD
 
 
 class PrivateStack:
