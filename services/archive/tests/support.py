@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
 from complaint_archive.adapters.files import AttachmentFiles
-from complaint_archive.adapters.indexes import Capabilities, prepare
+from complaint_archive.adapters.indexes import prepare
 from complaint_archive.adapters.queries import ArchiveQueries
 from complaint_archive.adapters.store import ArchiveStore, Delivered
 from complaint_archive.domain import RetentionPolicies, RetentionRule
@@ -67,12 +68,17 @@ async def archive_on(
     database: str,
     *,
     ttl: bool | None = None,
+    conditional_writes: bool | None = None,
     unlinked_retention: timedelta | None = None,
 ) -> AsyncIterator[tuple[Archive, MemoryPublisher, Clock]]:
-    """The use cases on a real database; `ttl` overrides what the server can do."""
+    """The use cases on a real database; `ttl` and `conditional_writes` override what the
+    server can do."""
     db = client[database]
-    found = await prepare(db)
-    capabilities = found if ttl is None else Capabilities(ttl=ttl, text=found.text)
+    capabilities = await prepare(db)
+    if ttl is not None:
+        capabilities = dataclasses.replace(capabilities, ttl=ttl)
+    if conditional_writes is not None:
+        capabilities = dataclasses.replace(capabilities, conditional_writes=conditional_writes)
     publisher, clock = MemoryPublisher(), Clock()
     archive = Archive(
         store=ArchiveStore(db, capabilities, unlinked_retention=unlinked_retention),

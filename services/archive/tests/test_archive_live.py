@@ -219,10 +219,16 @@ class StaleOnce(ArchiveStore):
         return await super().documents(complaint_ids)
 
 
+@pytest.mark.parametrize("conditional_writes", [True, False], ids=["atomic", "checked-first"])
 async def test_a_document_written_meanwhile_is_folded_again_not_overwritten(
-    mongo_client, database_name
+    mongo_client, database_name, conditional_writes
 ):
-    async with archive_on(mongo_client, database_name("archive_conflict")) as (archive, _, _):
+    """Both ways of writing a document only if unchanged since read: the atomic filter on
+    `_id` and revision (MongoDB), and the read by `_id` then replace by `_id` (FerretDB)."""
+    name = database_name(f"archive_conflict_{conditional_writes}")
+    setup = archive_on(mongo_client, name, conditional_writes=conditional_writes)
+    async with setup as (archive, _, _):
+        assert archive.store.capabilities.conditional_writes is conditional_writes
         story = full_story()
         await ingest(archive, story.events[:5])
         stale = await archive.store.documents([story.complaint_id])

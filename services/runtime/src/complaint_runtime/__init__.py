@@ -4,7 +4,7 @@ from .app import create_app, serve
 from .auth import ApiKeys, Caller, require
 from .dead_letters import DeadLetters
 from .kafka import batch_subscriber, group_id, make_broker, publish, security, topic
-from .mongo import mongo_client
+from .mongo import find_by_ids, is_ferretdb, mongo_client
 from .observability import (
     Check,
     configure_logging,
@@ -27,9 +27,11 @@ __all__ = [
     "batch_subscriber",
     "configure_logging",
     "create_app",
+    "find_by_ids",
     "for_a_while",
     "group_id",
     "health_router",
+    "is_ferretdb",
     "is_transient",
     "kafka_check",
     "make_broker",

@@ -1,8 +1,10 @@
-"""Indexes for every query path, and what the server can do (TTL and text indexes).
+"""Indexes for every query path, and what the server can do (TTL and text indexes, atomic
+conditional writes).
 
-FerretDB lacks TTL and text indexes; `prepare` detects that once at start-up, so a real
-mongod gets the better path and the others the fallback (the purge deletes itself; search uses
-case-insensitive regular expressions).
+FerretDB lacks TTL and text indexes and does not make a conditional update atomic; `prepare`
+detects that once at start-up, so a real mongod gets the better path and the others the
+fallback (the purge deletes itself; search uses case-insensitive regular expressions; a
+document's revision is checked by a read by `_id` before it is replaced by `_id`).
 """
 
 import logging
@@ -12,6 +14,8 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
+
+from complaint_runtime import is_ferretdb
 
 log = logging.getLogger("complaints.archive.indexes")
 NEWEST = [("sort_at", DESCENDING), ("_id", DESCENDING)]
@@ -23,6 +27,9 @@ TEXT_FIELDS = ("record.title", "record.description", "record.product.name")
 class Capabilities:
     ttl: bool
     text: bool
+    conditional_writes: bool = True
+    """An update filtered on more than `_id` is atomic (MongoDB). FerretDB reads the whole
+    collection for such a filter and still lets several writers win."""
 
 
 def complaint_indexes() -> list[IndexModel]:
@@ -59,8 +66,12 @@ async def prepare(database: AsyncDatabase[Any]) -> Capabilities:
         [(field, "text") for field in TEXT_FIELDS], name="text", default_language="none"
     )
     text = await _optional(database, "complaints", text_index)
-    log.info("indexes ready", extra={"ttl_index": ttl, "text_index": text})
-    return Capabilities(ttl=ttl, text=text)
+    conditional = not await is_ferretdb(database)
+    log.info(
+        "indexes ready",
+        extra={"ttl_index": ttl, "text_index": text, "conditional_writes": conditional},
+    )
+    return Capabilities(ttl=ttl, text=text, conditional_writes=conditional)
 
 
 async def _ensure(database: AsyncDatabase[Any], collection: str, indexes: list[IndexModel]) -> None:

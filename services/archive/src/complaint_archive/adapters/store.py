@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from complaint_events import Envelope, SubmissionRejected, envelope_type, payload_type
+from complaint_runtime import find_by_ids
 
 from ..domain import Document, at_millis, event_key
 from .indexes import Capabilities
@@ -123,12 +124,7 @@ class ArchiveStore:
         return result.deleted_count
 
     async def documents(self, complaint_ids: Iterable[str]) -> dict[str, Document]:
-        wanted = sorted(set(complaint_ids))
-        if not wanted:
-            return {}
-        # Small batches: FerretDB answers a cursor without one in a single, unbounded reply.
-        found = self.complaints.find({"_id": {"$in": wanted}}, batch_size=100)
-        return {document["_id"]: document async for document in found}
+        return await find_by_ids(self.complaints, complaint_ids)
 
     async def save(self, documents: Sequence[Document], read: Mapping[str, Document]) -> set[str]:
         """Write each document unless somebody else wrote it since it was `read` (as a
@@ -142,20 +138,36 @@ class ArchiveStore:
     async def _replace(self, documents: list[Document], read: Mapping[str, Document]) -> set[str]:
         if not documents:
             return set()
-        writes = [
-            ReplaceOne({"_id": doc["_id"], "revision": read[doc["_id"]].get("revision")}, doc)
-            for doc in documents
-        ]
+        if self.capabilities.conditional_writes:
+            writes = [
+                ReplaceOne({"_id": doc["_id"], "revision": read[doc["_id"]].get("revision")}, doc)
+                for doc in documents
+            ]
+            if await self._bulk(writes) == len(writes):
+                return set()
+        else:
+            # Filtered on `_id` alone, the one filter FerretDB looks up by index; the revision
+            # is checked just before, which is all its conditional update would do anyway.
+            ids = [doc["_id"] for doc in documents]
+            stored = await find_by_ids(self.complaints, ids, {"revision": 1})
+            unchanged = [
+                doc
+                for doc in documents
+                if doc["_id"] in stored
+                and stored[doc["_id"]].get("revision") == read[doc["_id"]].get("revision")
+            ]
+            await self._bulk([ReplaceOne({"_id": doc["_id"]}, doc) for doc in unchanged])
+        ours = {doc["_id"]: doc["revision"] for doc in documents}
+        after = await find_by_ids(self.complaints, ours, {"revision": 1})
+        return {cid for cid, mine in ours.items() if after.get(cid, {}).get("revision") != mine}
+
+    async def _bulk(self, writes: list[ReplaceOne[Document]]) -> int:
+        """The writes in commands of at most REPLACE_CHUNK; how many matched."""
         matched = 0
         for start in range(0, len(writes), REPLACE_CHUNK):
             chunk = writes[start : start + REPLACE_CHUNK]
             matched += (await self.complaints.bulk_write(chunk, ordered=False)).matched_count
-        if matched == len(writes):
-            return set()
-        ours = {doc["_id"]: doc["revision"] for doc in documents}
-        found = self.complaints.find({"_id": {"$in": sorted(ours)}}, {"revision": 1})
-        stored = {doc["_id"]: doc.get("revision") async for doc in found}
-        return {cid for cid, revision in ours.items() if stored.get(cid) != revision}
+        return matched
 
     async def _insert(self, documents: list[Document]) -> set[str]:
         if not documents:

@@ -13,6 +13,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from complaint_events import ComplaintClassified, envelope_type
+from complaint_runtime import find_by_ids
 
 from ..use_cases import Current, Outcome, Override, Status, classification_from_payload
 from .indexes import COMPLAINTS, OUTCOMES
@@ -31,8 +32,8 @@ class MongoStore:
         await self.database.client.admin.command("ping")
 
     async def currents(self, complaint_ids: Iterable[str]) -> dict[str, Current]:
-        found = self.complaints.find({"_id": {"$in": list(complaint_ids)}})
-        return {document["_id"]: _current(document) async for document in found}
+        found = await find_by_ids(self.complaints, complaint_ids)
+        return {complaint_id: _current(document) for complaint_id, document in found.items()}
 
     async def create_all(self, currents: Sequence[Current]) -> list[bool]:
         """One insert: the cheap write, and the test of whether a complaint has a record."""

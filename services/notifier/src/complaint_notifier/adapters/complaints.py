@@ -9,6 +9,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from complaint_runtime import find_by_ids
+
 from ..service_layer.record import ComplaintRecord
 from .documents import record_from_doc, record_to_doc
 
@@ -24,11 +26,8 @@ class MongoComplaints:
         return record_from_doc(doc) if doc is not None else None
 
     async def load_many(self, complaint_ids: Iterable[str]) -> dict[str, ComplaintRecord]:
-        ids = sorted(set(complaint_ids))
-        if not ids:
-            return {}
-        found = self.collection.find({"_id": {"$in": ids}})
-        return {doc["_id"]: record_from_doc(doc) async for doc in found}
+        found = await find_by_ids(self.collection, complaint_ids)
+        return {complaint_id: record_from_doc(doc) for complaint_id, doc in found.items()}
 
     async def save(self, record: ComplaintRecord) -> None:
         doc = record_to_doc(record)

@@ -11,6 +11,7 @@ An entry inserted into a slot the cursor may already have passed (an immediate r
 late event, a replay) leaves a wake-up marker that makes the scheduler look there again.
 """
 
+import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GRACE = timedelta(seconds=60)
 """How long after a slot's end its late inserts are still expected (slow writers, skew)."""
 OPEN_STATES = [status.value for status in OPEN]
+MARKS_AT_ONCE = 16
 
 
 class SlotWidthChanged(RuntimeError):
@@ -148,12 +150,19 @@ class SlotSchedule:
             by_slot.setdefault(self.slot_of(entry.notice.send_at), []).append(
                 entry.notice.notice_id
             )
-        for slot, ids in by_slot.items():
-            entries_of = self.db[self.name(slot)]
-            if len(ids) == 1:  # by _id alone, which FerretDB can push down to its storage
-                await entries_of.update_one({"_id": ids[0]}, {"$set": fields})
-            else:
-                await entries_of.update_many({"_id": {"$in": ids}}, {"$set": fields})
+        gate = asyncio.Semaphore(MARKS_AT_ONCE)
+
+        async def one(entries_of: AsyncCollection[Any], notice_id: str) -> None:
+            async with gate:  # by `_id` alone: FerretDB looks that up by index, `$in` it scans
+                await entries_of.update_one({"_id": notice_id}, {"$set": fields})
+
+        await asyncio.gather(
+            *(
+                one(self.db[self.name(slot)], notice_id)
+                for slot, ids in by_slot.items()
+                for notice_id in ids
+            )
+        )
 
     async def advance(self, now: datetime) -> None:
         """Move the cursor past finished slots; forget wake-ups of entries no longer open."""
