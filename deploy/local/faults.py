@@ -55,12 +55,14 @@ from pymongo import MongoClient
 from complaint_events import (
     CLASSIFIED,
     DEADLINES,
+    EVENT_TYPE_HEADER,
     LIFECYCLE,
     NOTICES,
     RECEIVED,
     REJECTED,
     SUBMITTED,
     TOPICS,
+    ComplaintReclassified,
     ComplaintSubmitted,
     TopicSpec,
     decode,
@@ -68,6 +70,7 @@ from complaint_events import (
     headers_for,
     message_key,
     new_event,
+    read_headers,
     topic_name,
 )
 from deploy.local.stack import FERRETDB_BUILD
@@ -519,15 +522,22 @@ def bad_inputs(count: int, prefix: str) -> list[tuple[BadInput, list[tuple[str, 
             event_type = spec.event_types[0]
             value = json.dumps({"event_type": event_type, "marker": marker}).encode()
             headers = [("event_type", event_type.encode())]
-        bad = BadInput(topic_name(spec, prefix), value, consumers(spec))
+        bad = BadInput(topic_name(spec, prefix), value, tuple(sorted(rejecters(spec, headers))))
         made.append((bad, headers))
     return made
 
 
-def consumers(spec: TopicSpec) -> tuple[str, ...]:
-    """Who dead-letters a bad message of this topic: its catalogued consumers (the archive reads
-    every topic but leaves raw submissions to intake)."""
-    return tuple(sorted(spec.consumers))
+def rejecters(spec: TopicSpec, headers: Sequence[tuple[str, bytes]]) -> frozenset[str]:
+    """The services that must dead-letter a refused message on `spec`: its catalogued consumers
+    (the archive reads every topic but leaves raw submissions to intake), except the classifier
+    for a lifecycle message whose header names another type than the one it handles (it skips
+    those unread, leaving them to the others)."""
+    services = set(spec.consumers)
+    if spec == LIFECYCLE:
+        named = read_headers(headers).get(EVENT_TYPE_HEADER)
+        if named is not None and named != ComplaintReclassified.event_type:
+            services.discard("classifier")
+    return frozenset(services)
 
 
 class _TryAgain(Exception):

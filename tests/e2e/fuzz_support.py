@@ -35,21 +35,19 @@ from schemathesis import GenerationMode
 
 from complaint_events import (
     EVENT_TYPE_HEADER,
-    LIFECYCLE,
     SCHEMA_VERSION_HEADER,
     SUBMITTED,
     TOPICS,
     Channel,
-    ComplaintReclassified,
     DecodeError,
     TopicSpec,
     decode,
     encode,
     headers_for,
     new_event,
-    read_headers,
 )
 from complaint_events.examples import COMPLAINT_ID, example_payloads
+from deploy.local.faults import rejecters
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 KINDS = ("bytes", "wrong_shape", "schema", "lying_headers")
@@ -73,18 +71,6 @@ class Fuzz:
 
 def consumed_topics() -> list[TopicSpec]:
     return [spec for spec in TOPICS if spec.consumers]
-
-
-def rejecters(spec: TopicSpec, headers: Headers) -> frozenset[str]:
-    """The services that must dead-letter a refused message on `spec`: its consumers, except
-    the classifier for a lifecycle message whose header names another type than the one it
-    handles (it skips those unread, leaving them to the others)."""
-    services = set(spec.consumers)
-    if spec == LIFECYCLE:
-        named = read_headers(headers).get(EVENT_TYPE_HEADER)
-        if named is not None and named != ComplaintReclassified.event_type:
-            services.discard("classifier")
-    return frozenset(services)
 
 
 def refused(spec: TopicSpec, value: bytes, headers: Headers) -> bool:

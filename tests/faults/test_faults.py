@@ -173,3 +173,17 @@ async def test_150_complaints_survive_every_fault_exactly_once(
     assert all(counts[f"SIGKILLs of {name}"] == 1 for name in faults.NAMES)
     assert counts["Kafka broker restarts"] == counts["MongoDB-protocol server restarts"] == 1
     assert counts["complaints accepted"] == 150
+
+
+def test_bad_inputs_expect_a_dead_letter_from_each_service_that_reads_them() -> None:
+    """Found by a 1,000-complaint run: the classifier skips, unread, a lifecycle message whose
+    header names a type it does not handle, so it never dead-letters that one."""
+    made = faults.bad_inputs(18, "p.")
+    lifecycle = [(bad.rejected_by, bool(h)) for bad, h in made if "lifecycle" in bad.topic]
+    submitted = [bad.rejected_by for bad, _ in made if "submitted" in bad.topic]
+    assert sorted(lifecycle) == [
+        (("archive", "classifier", "notifier"), False),
+        (("archive", "classifier", "notifier"), False),
+        (("archive", "notifier"), True),
+    ]
+    assert submitted == [("intake",)] * 3
