@@ -1,13 +1,17 @@
-"""Benchmark (not a test) of FerretDB's SQLite and PostgreSQL backends, side by side.
+"""Benchmark (not a test) of two MongoDB-protocol servers side by side: FerretDB's SQLite and
+PostgreSQL backends, or two FerretDB builds.
 
     uv run python deploy/local/bench_ferretdb_backends.py \\
         --sqlite mongodb://127.0.0.1:47118/ --postgresql mongodb://127.0.0.1:47117/
+    uv run python deploy/local/bench_ferretdb_backends.py --speed-only --docs 10000 \\
+        --server upstream=mongodb://127.0.0.1:47119/ --server patched=mongodb://127.0.0.1:27117/
 
 Runs each phase against one server, then the other, so both see the same machine at the same
-moment; prints one JSON line per measurement and a table of PG/SQLite ratios at the end. Each
-server gets a fresh database, dropped afterwards. Phases:
+moment; prints one JSON line per measurement and a table of second/first ratios at the end.
+Each server gets a fresh database, dropped afterwards. Phases:
   1. speed: bulk insert (insert_many, 1,000-document batches) up to --docs documents, with
-     `_id` gets and an equality query on an indexed field at 10k and at --docs documents;
+     `_id` gets, `replace_one` and `update_one` by `_id`, and an equality query on an indexed
+     field at 10k and at --docs documents;
      concurrent writers (insert_one from 1 task, then from --writers tasks);
   2. correctness under concurrency: 50 `$inc` of one document, version-checked updates,
      `find_one_and_update` claims, a unique-index race;
@@ -83,8 +87,20 @@ async def reads_at(coll: AsyncCollection, size: int, budget: float) -> dict[str,
         found = await coll.find({"department": random.choice(DEPARTMENTS)}).to_list()
         assert len(found) >= size // len(DEPARTMENTS)
 
+    async def replace_by_id() -> None:
+        number = random.randrange(size)
+        replaced = await coll.replace_one({"_id": document(number)["_id"]}, document(number))
+        assert replaced.matched_count == 1
+
+    async def set_by_id() -> None:
+        key = f"TS-20250115-{random.randrange(size):07d}"
+        updated = await coll.update_one({"_id": key}, {"$set": {"touched": time.time()}})
+        assert updated.matched_count == 1
+
     return {
         f"_id get at {size:,}": await timed(by_id, budget),
+        f"replace_one by _id at {size:,}": await timed(replace_by_id, budget),
+        f"update_one $set by _id at {size:,}": await timed(set_by_id, budget),
         f"indexed equality (1%) at {size:,}": await timed(by_department, budget),
     }
 
@@ -221,14 +237,14 @@ async def correctness(db: Any, args: argparse.Namespace) -> dict[str, Measure]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, dict[str, Measure]]:
-    servers = {"sqlite": args.sqlite, "postgresql": args.postgresql}
+    servers = dict(args.servers)
     clients: dict[str, AsyncMongoClient[dict[str, Any]]] = {
         name: AsyncMongoClient(uri, tz_aware=True) for name, uri in servers.items()
     }
     db_name = f"bench_backends_{uuid.uuid4().hex[:6]}"
     results: dict[str, dict[str, Measure]] = {name: {} for name in servers}
     try:
-        for phase in (speed, correctness):
+        for phase in (speed,) if args.speed_only else (speed, correctness):
             for name, client in clients.items():
                 found = await phase(client[db_name], args)
                 results[name] |= found
@@ -241,10 +257,14 @@ async def run(args: argparse.Namespace) -> dict[str, dict[str, Measure]]:
 
 
 def ratio_table(results: dict[str, dict[str, Measure]]) -> str:
-    """Markdown: one row per measurement; PG/SQLite of time (lower is better) or rate."""
-    lines = ["| measurement | SQLite | PostgreSQL | PG/SQLite |", "|---|---|---|---|"]
-    for what, sqlite in results["sqlite"].items():
-        pg = results["postgresql"][what]
+    """Markdown: one row per measurement; second/first of time (lower is better) or rate."""
+    (first, firsts), (second, seconds) = list(results.items())[:2]
+    lines = [
+        f"| measurement | {first} | {second} | {second}/{first} |",
+        "|---|---|---|---|",
+    ]
+    for what, sqlite in firsts.items():
+        pg = seconds[what]
         key = next((k for k in ("p50_ms", "docs_per_s") if k in sqlite), None)
         if key is None:
             lines.append(f"| {what} | {summary(sqlite)} | {summary(pg)} | |")
@@ -263,10 +283,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sqlite", required=True, help="URI of a FerretDB with the SQLite backend")
+    parser.add_argument("--sqlite", help="URI of a FerretDB with the SQLite backend")
+    parser.add_argument("--postgresql", help="URI of a FerretDB with the PostgreSQL backend")
     parser.add_argument(
-        "--postgresql", required=True, help="URI of a FerretDB with the PostgreSQL backend"
+        "--server",
+        action="append",
+        default=[],
+        metavar="NAME=URI",
+        help="a server under a name of your choice (instead of --sqlite/--postgresql)",
     )
+    parser.add_argument("--speed-only", action="store_true", help="skip the correctness phase")
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument(
         "--writes", type=int, default=2_000, help="insert_one calls per writer phase"
@@ -276,6 +302,17 @@ def main() -> None:
     parser.add_argument("--ttl-wait", type=float, default=75.0, help="FerretDB's TTL pass is 60 s")
     parser.add_argument("--output", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
+    named = [tuple(item.split("=", 1)) for item in args.server]
+    named += [
+        (name, uri)
+        for name, uri in (("sqlite", args.sqlite), ("postgresql", args.postgresql))
+        if uri
+    ]
+    if len(named) != 2 or any(len(pair) != 2 for pair in named):
+        parser.error(
+            "name exactly two servers: --sqlite and --postgresql, or --server NAME=URI twice"
+        )
+    args.servers = named
     results = asyncio.run(run(args))
     if args.output:
         args.output.write_text(json.dumps(results, indent=2, default=str))

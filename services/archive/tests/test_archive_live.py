@@ -257,3 +257,13 @@ async def test_a_dead_letter_with_headers_is_logged_and_read_back(mongo_client, 
         entry = await archive.store.events.find_one({"_id": letter.event_id})
     assert archived.new == 1
     assert envelope_of(entry) == letter
+
+
+async def test_the_document_count_is_the_number_of_complaints_archived(mongo_client, database_name):
+    async with archive_on(mongo_client, database_name("archive_count")) as (archive, _, _):
+        assert await archive.store.document_count() == 0
+        stories = [full_story() for _ in range(3)]
+        for story in stories:
+            await ingest(archive, story.events[:4])
+        await ingest(archive, stories[0].events[4:])  # more events, no more documents
+        assert await archive.store.document_count() == 3
