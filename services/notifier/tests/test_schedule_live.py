@@ -116,3 +116,39 @@ async def test_a_claim_is_taken_over_only_after_its_lease(database: Any) -> None
     again = ScheduledEntry(entry.notice, EntryStatus.PENDING, attempt=1)
     assert await first.take([again], NOW + LEASE * 2.5) == {}  # attempt 2 is still leased
     assert await first.take([again], NOW + LEASE * 5) == {"n": 3}
+
+
+async def test_finding_nothing_due_it_stays_quiet_until_the_next_entry_is_due(
+    database: Any,
+) -> None:
+    slots = schedule(database)
+    await slots.open(NOW)
+    await slots.add([notice("soon", NOW + timedelta(seconds=2))], NOW)
+    assert await slots.due(NOW, limit=10) == []
+    assert slots.quiet_until == NOW + timedelta(seconds=2)
+    await database[slots.name(slots.slot_of(NOW))].drop()  # no look while quiet...
+    assert await slots.due(NOW + timedelta(seconds=1), limit=10) == []
+    await slots.add([notice("soon", NOW + timedelta(seconds=2))], NOW)
+    (entry,) = await slots.due(NOW + timedelta(seconds=2), limit=10)  # ...and one when due
+    assert entry.notice.notice_id == "soon"
+
+
+async def test_an_entry_added_here_ends_the_quiet_and_another_replicas_within_the_bound(
+    database: Any,
+) -> None:
+    slots, other = schedule(database), schedule(database)
+    await slots.open(NOW)
+    await other.open(NOW)
+    assert await slots.due(NOW, limit=10) == []
+    assert slots.quiet_until == NOW + slots.max_quiet
+    await other.add([notice("theirs", NOW)], NOW)
+    assert await slots.due(NOW + timedelta(seconds=1), limit=10) == []
+    await slots.add([notice("mine", NOW + timedelta(seconds=1))], NOW)
+    found = await slots.due(NOW + timedelta(seconds=1), limit=10)
+    assert [entry.notice.notice_id for entry in found] == ["theirs", "mine"]
+    await slots.mark(found, EntryStatus.SENT)
+    assert await slots.due(NOW + timedelta(seconds=2), limit=10) == []
+    await other.add([notice("late", NOW + timedelta(seconds=2))], NOW)
+    assert await slots.due(NOW + timedelta(seconds=3), limit=10) == []
+    (entry,) = await slots.due(NOW + timedelta(seconds=2) + slots.max_quiet, limit=10)
+    assert entry.notice.notice_id == "late"

@@ -9,6 +9,12 @@ slot, not the size of the schedule.
 
 An entry inserted into a slot the cursor may already have passed (an immediate report, a
 late event, a replay) leaves a wake-up marker that makes the scheduler look there again.
+
+A look that finds nothing due also asks for the earliest pending send time, and the schedule
+stays quiet (answers "nothing due" without a query) until then, for at most `max_quiet`: on
+FerretDB every look reads the current slots whole, twice a second, and that was its largest
+load. Entries this process adds end the quiet at once; another replica's are seen within
+`max_quiet` (its own scheduler sees them at once).
 """
 
 import asyncio
@@ -30,6 +36,8 @@ STATE = "scheduler_state"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 GRACE = timedelta(seconds=60)
 """How long after a slot's end its late inserts are still expected (slow writers, skew)."""
+MAX_QUIET = timedelta(seconds=5)
+"""The longest the scheduler trusts that nothing is due without looking again."""
 OPEN_STATES = [status.value for status in OPEN]
 MARKS_AT_ONCE = 16
 
@@ -46,8 +54,13 @@ class SlotSchedule:
         width: timedelta,
         retention: timedelta,
         grace: timedelta = GRACE,
+        max_quiet: timedelta = MAX_QUIET,
     ) -> None:
         self.db, self.width, self.retention, self.grace = database, width, retention, grace
+        self.max_quiet = max_quiet
+        self.quiet_until: datetime | None = None
+        """Nothing is due before this, as far as this process knows."""
+        self._quiet = False
         self.wakeups = database[WAKEUPS]
         self.state = database[STATE]
         self.cursor: datetime | None = None
@@ -93,6 +106,8 @@ class SlotSchedule:
         return sorted(self.start_of(name) for name in names)
 
     async def add(self, notices: Sequence[PlannedNotice], now: datetime) -> None:
+        if self.quiet_until is not None and notices:
+            self.quiet_until = min(self.quiet_until, *(n.send_at for n in notices))
         for slot, group in _by_slot(self, notices).items():
             await self._insert(self.db[self.name(slot)], group)
             if slot + self.width <= now + self.grace:
@@ -122,18 +137,36 @@ class SlotSchedule:
             )
 
     async def due(self, now: datetime, limit: int) -> list[ScheduledEntry]:
+        self._quiet = self.quiet_until is not None and now < self.quiet_until
+        if self._quiet:
+            return []
+        self.quiet_until = None
         if self.cursor is None:
             await self.open(now)
         assert self.cursor is not None
         walk = [self.name(slot) for slot in _range(self.cursor, self.slot_of(now), self.width)]
         marked = {doc["slot"] for doc in await self.wakeups.find({}).to_list()} - set(walk)
+        looked = [*sorted(marked), *walk]
         found: dict[str, ScheduledEntry] = {}
-        for name in [*sorted(marked), *walk]:
+        for name in looked:
             if len(found) >= limit:
                 break
             query = self.db[name].find(_due(now)).sort("send_at", 1).limit(limit - len(found))
             found |= {doc["_id"]: _entry(doc) async for doc in query}
+        if not found:
+            self.quiet_until = await self._next_send(looked, now)
         return sorted(found.values(), key=lambda entry: entry.notice.send_at)[:limit]
+
+    async def _next_send(self, looked: list[str], now: datetime) -> datetime:
+        """When something may next fall due: the earliest pending entry of the slots looked at,
+        the start of the next slot, or `max_quiet` from now, whichever comes first."""
+        bound = min(self.slot_of(now) + self.width, now + self.max_quiet)
+        pending = {"status": EntryStatus.PENDING.value}
+        for name in looked:
+            first = await self.db[name].find_one(pending, {"send_at": 1}, sort=[("send_at", 1)])
+            if first is not None:
+                bound = min(bound, first["send_at"])
+        return bound
 
     async def mark(
         self,
@@ -165,7 +198,10 @@ class SlotSchedule:
         )
 
     async def advance(self, now: datetime) -> None:
-        """Move the cursor past finished slots; forget wake-ups of entries no longer open."""
+        """Move the cursor past finished slots; forget wake-ups of entries no longer open.
+        Skipped while quiet: nothing has changed that it would act on."""
+        if self._quiet:
+            return
         if self.cursor is None:
             await self.open(now)
         assert self.cursor is not None
