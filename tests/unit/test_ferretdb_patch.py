@@ -55,5 +55,5 @@ def test_a_source_the_patch_no_longer_fits_stops_the_build_with_the_file_named(
     source = tmp_path / METADATA
     source.parent.mkdir(parents=True)
     source.write_text("const IDColumn = somethingElse\n")
-    with pytest.raises(StackError, match="metadata.go"):
+    with pytest.raises(StackError, match=r"metadata\.go"):
         patch_ferretdb(tmp_path)
