@@ -16,10 +16,10 @@ import os
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from faststream.kafka.security import parse_security
 
 from complaint_events import TOPICS, topic_name
-from complaint_runtime import ServiceSettings, security
+from complaint_runtime import ServiceSettings
+from complaint_runtime import admin_client as runtime_admin_client
 
 
 def new_topics(prefix: str) -> list[NewTopic]:
@@ -39,8 +39,7 @@ def new_topics(prefix: str) -> list[NewTopic]:
 
 
 def admin_client(bootstrap: str) -> AIOKafkaAdminClient:
-    settings = ServiceSettings(kafka_bootstrap_servers=bootstrap)
-    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, **parse_security(security(settings)))
+    return runtime_admin_client(ServiceSettings(kafka_bootstrap_servers=bootstrap))
 
 
 async def ensure_topics(bootstrap: str, prefix: str = "") -> list[str]:

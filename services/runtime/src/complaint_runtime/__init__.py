@@ -3,7 +3,16 @@
 from .app import create_app, serve
 from .auth import ApiKeys, Caller, require
 from .dead_letters import DeadLetters
-from .kafka import batch_subscriber, group_id, make_broker, publish, security, topic
+from .kafka import (
+    admin_client,
+    batch_subscriber,
+    group_id,
+    make_broker,
+    publish,
+    security,
+    topic,
+    wait_for_kafka,
+)
 from .mongo import find_by_ids, is_ferretdb, mongo_client
 from .observability import (
     Check,
@@ -24,6 +33,7 @@ __all__ = [
     "Check",
     "DeadLetters",
     "ServiceSettings",
+    "admin_client",
     "batch_subscriber",
     "configure_logging",
     "create_app",
@@ -45,4 +55,5 @@ __all__ = [
     "service_info",
     "topic",
     "until_done",
+    "wait_for_kafka",
 ]

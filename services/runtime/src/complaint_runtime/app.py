@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
+from .kafka import wait_for_kafka
 from .lag import LagReporter
 from .observability import Check, health_router, metrics_route
 from .settings import ServiceSettings
@@ -37,6 +38,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with resources(app) if resources else nullcontext():
+            await wait_for_kafka(settings)
             await broker.start()
             try:
                 async with lag.running(settings.topic_prefix):

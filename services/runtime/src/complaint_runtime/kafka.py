@@ -6,12 +6,14 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.kafka.security import parse_security
 from faststream.message import StreamMessage
 from faststream.security import (
     BaseSecurity,
@@ -31,6 +33,7 @@ from complaint_events import (
     topic_name,
 )
 
+from .retry import for_a_while
 from .settings import ServiceSettings
 
 SASL: dict[str, type[SASLPlaintext | SASLScram256 | SASLScram512]] = {
@@ -67,6 +70,26 @@ def security(settings: ServiceSettings) -> BaseSecurity | None:
         ssl_context=context,
         use_ssl=context is not None,
     )
+
+
+def admin_client(settings: ServiceSettings) -> AIOKafkaAdminClient:
+    """An admin client with the service's bootstrap servers and security (not started)."""
+    return AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, **parse_security(security(settings))
+    )
+
+
+async def wait_for_kafka(settings: ServiceSettings) -> None:
+    """Return once Kafka answers, trying again for KAFKA_STARTUP_WAIT_SECONDS while it cannot
+    be reached: a service that starts while the broker restarts waits for it instead of
+    exiting. Each try is a separate client, closed whatever happened."""
+    async for attempt in for_a_while("reach Kafka", seconds=settings.kafka_startup_wait_seconds):
+        with attempt:
+            client = admin_client(settings)
+            try:
+                await client.start()
+            finally:
+                await client.close()
 
 
 def make_broker(

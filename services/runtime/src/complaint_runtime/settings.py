@@ -32,6 +32,12 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_cafile: Path | None = Field(None, description="CA bundle to verify the brokers.")
     kafka_ssl_certfile: Path | None = Field(None, description="Client certificate (mutual TLS).")
     kafka_ssl_keyfile: Path | None = Field(None, description="Client private key (mutual TLS).")
+    kafka_startup_wait_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How long a starting service waits for Kafka to answer before it exits "
+        "(a broker restarting at the same moment); its supervisor restarts it after that.",
+    )
     topic_prefix: str = Field("", description="Prefix of every topic name (isolated test runs).")
     consumer_group_prefix: str = Field("complaints", description="Prefix of consumer group ids.")
 
