@@ -80,3 +80,15 @@ async def test_a_broker_that_stays_away_ends_the_start_after_the_wait() -> None:
     with pytest.raises(KafkaConnectionError):
         await wait_for_kafka(settings_for(free_port(), wait=2))
     assert 2.0 <= time.monotonic() - started < 15
+
+
+def test_serve_exits_with_3_and_one_error_line_when_kafka_never_answers(caplog) -> None:
+    from fastapi import FastAPI
+
+    from complaint_runtime import serve
+
+    with pytest.raises(SystemExit) as exited:
+        serve(FastAPI(), settings_for(free_port(), wait=1))
+    assert exited.value.code == 3
+    (line,) = [r for r in caplog.records if r.name == "complaints.runtime"]
+    assert (line.levelname, line.getMessage()) == ("ERROR", "Kafka did not answer at start-up")

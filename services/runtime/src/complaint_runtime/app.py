@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
@@ -18,6 +20,9 @@ from .observability import Check, health_router, metrics_route
 from .settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+log = logging.getLogger("complaints.runtime")
+STARTUP_FAILED = 3
+"""The exit code uvicorn gives when the app cannot start; the same for Kafka never answering."""
 
 
 def create_app(
@@ -38,7 +43,6 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
         async with resources(app) if resources else nullcontext():
-            await wait_for_kafka(settings)
             await broker.start()
             try:
                 async with lag.running(settings.topic_prefix):
@@ -60,7 +64,20 @@ def create_app(
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Run until SIGTERM/SIGINT; in-flight work gets the grace period to finish."""
+    """Run until SIGTERM/SIGINT; in-flight work gets the grace period to finish. Kafka is
+    waited for first (KAFKA_STARTUP_WAIT_SECONDS); if it never answers the process exits with
+    3, as when the app cannot start, for its supervisor to start it again."""
+    try:
+        asyncio.run(wait_for_kafka(settings))
+    except Exception as error:
+        log.error(
+            "Kafka did not answer at start-up",
+            extra={
+                "waited_seconds": settings.kafka_startup_wait_seconds,
+                "error": type(error).__name__,
+            },
+        )
+        raise SystemExit(STARTUP_FAILED) from error
     uvicorn.run(
         app,
         host=settings.http_host,
