@@ -140,9 +140,13 @@ async def test_two_replicas_on_one_database_send_each_notice_once(
     tmp_path: Path,
     mongo_client: Any,
 ) -> None:
-    settings = live_settings(**FAST)
+    # No replica dies here, so no notice may be taken over: a lease well past the slowest
+    # delivery (two 2 s tries and a backoff; a fresh-clone CI run saw a webhook time out
+    # once, the 6 s lease ran out, and the other replica published that NoticeSent again).
+    slow = {**FAST, "lease_seconds": 30}
+    settings = live_settings(**slow)
     replicas = [
-        NotifierProcess(live_settings(**FAST, http_port=free_port()), tmp_path / f"replica{n}.log")
+        NotifierProcess(live_settings(**slow, http_port=free_port()), tmp_path / f"replica{n}.log")
         for n in (1, 2)
     ]
     try:
