@@ -13,7 +13,7 @@ from .kafka import (
     topic,
     wait_for_kafka,
 )
-from .mongo import find_by_ids, is_ferretdb, mongo_client
+from .mongo import a_few_at_a_time, find_by_ids, is_ferretdb, mongo_client
 from .observability import (
     Check,
     configure_logging,
@@ -33,6 +33,7 @@ __all__ = [
     "Check",
     "DeadLetters",
     "ServiceSettings",
+    "a_few_at_a_time",
     "admin_client",
     "batch_subscriber",
     "configure_logging",

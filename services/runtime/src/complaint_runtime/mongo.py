@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
@@ -12,7 +12,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from .settings import ServiceSettings
 
-POINT_READS_AT_ONCE = 16
+AT_ONCE = 16
+"""Single-document commands in flight at once from one call (a small share of the pool)."""
+T = TypeVar("T")
 
 
 def mongo_client(settings: ServiceSettings) -> AsyncMongoClient[Any]:
@@ -38,16 +40,22 @@ async def find_by_ids(
     answers `$in` by reading the whole collection, which made every batch cost as much as
     the collection is large.
     """
-    wanted = sorted(set(ids))
-    gate = asyncio.Semaphore(POINT_READS_AT_ONCE)
-
-    async def one(key: Any) -> dict[str, Any] | None:
-        async with gate:
-            found: dict[str, Any] | None = await collection.find_one({"_id": key}, projection)
-            return found
-
-    found = await asyncio.gather(*(one(key) for key in wanted))
+    reads = (collection.find_one({"_id": key}, projection) for key in sorted(set(ids)))
+    found: list[dict[str, Any] | None] = await a_few_at_a_time(reads)
     return {doc["_id"]: doc for doc in found if doc is not None}
+
+
+async def a_few_at_a_time(calls: Iterable[Awaitable[T]], at_once: int = AT_ONCE) -> list[T]:
+    """Await `calls` with at most `at_once` in flight; their results in order. For commands
+    on one document each (by `_id`, the one filter FerretDB looks up by index) where MongoDB
+    would take one command on many."""
+    gate = asyncio.Semaphore(at_once)
+
+    async def one(call: Awaitable[T]) -> T:
+        async with gate:
+            return await call
+
+    return list(await asyncio.gather(*(one(call) for call in calls)))
 
 
 async def is_ferretdb(database: AsyncDatabase[Any]) -> bool:

@@ -157,6 +157,7 @@ class ArchiveStore:
                 and stored[doc["_id"]].get("revision") == read[doc["_id"]].get("revision")
             ]
             await self._bulk([ReplaceOne({"_id": doc["_id"]}, doc) for doc in unchanged])
+            return set(ids) - {doc["_id"] for doc in unchanged}
         ours = {doc["_id"]: doc["revision"] for doc in documents}
         after = await find_by_ids(self.complaints, ours, {"revision": 1})
         return {cid for cid, mine in ours.items() if after.get(cid, {}).get("revision") != mine}

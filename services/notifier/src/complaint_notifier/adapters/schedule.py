@@ -17,13 +17,14 @@ load. Entries this process adds end the quiet at once; another replica's are see
 `max_quiet` (its own scheduler sees them at once).
 """
 
-import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+
+from complaint_runtime import a_few_at_a_time
 
 from ..domain import PlannedNotice
 from ..service_layer.ports import OPEN, EntryStatus, ScheduledEntry
@@ -39,7 +40,6 @@ GRACE = timedelta(seconds=60)
 MAX_QUIET = timedelta(seconds=5)
 """The longest the scheduler trusts that nothing is due without looking again."""
 OPEN_STATES = [status.value for status in OPEN]
-MARKS_AT_ONCE = 16
 
 
 class SlotWidthChanged(RuntimeError):
@@ -60,7 +60,7 @@ class SlotSchedule:
         self.max_quiet = max_quiet
         self.quiet_until: datetime | None = None
         """Nothing is due before this, as far as this process knows."""
-        self._quiet = False
+        self._skipped_look = False
         self.wakeups = database[WAKEUPS]
         self.state = database[STATE]
         self.cursor: datetime | None = None
@@ -137,8 +137,8 @@ class SlotSchedule:
             )
 
     async def due(self, now: datetime, limit: int) -> list[ScheduledEntry]:
-        self._quiet = self.quiet_until is not None and now < self.quiet_until
-        if self._quiet:
+        self._skipped_look = self.quiet_until is not None and now < self.quiet_until
+        if self._skipped_look:
             return []
         self.quiet_until = None
         if self.cursor is None:
@@ -183,24 +183,17 @@ class SlotSchedule:
             by_slot.setdefault(self.slot_of(entry.notice.send_at), []).append(
                 entry.notice.notice_id
             )
-        gate = asyncio.Semaphore(MARKS_AT_ONCE)
-
-        async def one(entries_of: AsyncCollection[Any], notice_id: str) -> None:
-            async with gate:  # by `_id` alone: FerretDB looks that up by index, `$in` it scans
-                await entries_of.update_one({"_id": notice_id}, {"$set": fields})
-
-        await asyncio.gather(
-            *(
-                one(self.db[self.name(slot)], notice_id)
-                for slot, ids in by_slot.items()
-                for notice_id in ids
-            )
+        # one by `_id` each: FerretDB looks that up by index, `{_id: {$in}}` it scans
+        await a_few_at_a_time(
+            self.db[self.name(slot)].update_one({"_id": notice_id}, {"$set": fields})
+            for slot, ids in by_slot.items()
+            for notice_id in ids
         )
 
     async def advance(self, now: datetime) -> None:
         """Move the cursor past finished slots; forget wake-ups of entries no longer open.
         Skipped while quiet: nothing has changed that it would act on."""
-        if self._quiet:
+        if self._skipped_look:
             return
         if self.cursor is None:
             await self.open(now)
