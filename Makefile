@@ -13,13 +13,14 @@ STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
 .PHONY: help setup tools k8s-config config-reference run demo test lint typecheck pytest unit integration stack-up stack-down \
-        stack-status stack-logs stack-reset topics schemas faults clean bench
+        stack-status stack-logs stack-reset topics schemas faults clean bench evaluate
 
 help:
 	@echo "make run     start the stack, the system and Prometheus, feed the demo (Ctrl-C stops everything it started)"
 	@echo "make demo    the same, then exit: 0 when every demo complaint came out as its policy says"
 	@echo "make test    lint, type-check and run every test (starts the stack when needed)"
 	@echo "make faults  the fault-injection suite: FAULTS_COMPLAINTS (10000) through SIGKILLs and restarts"
+	@echo "make evaluate  the classifier's and the deadline engine's agreement with team-written evaluation sets"
 	@echo "make bench   benchmark report into bench/results/ (BENCH_ARGS=--quick for a smoke run)"
 	@echo "make stack-up | stack-down | stack-status | stack-logs | stack-reset | topics | schemas | k8s-config"
 
@@ -94,6 +95,12 @@ test: lint typecheck pytest
 BENCH_ARGS ?=
 bench: setup
 	$(UV) run --with py-spy python -m bench.run $(BENCH_ARGS)
+
+# Not a test: agreement of the classifier and the deadline engine with team-written evaluation
+# sets (evaluation/), per preset, with every miss listed.
+evaluate: setup
+	$(UV) run python -m evaluation.classifier
+	$(UV) run python -m evaluation.deadlines
 
 # Complaints through the four services on a private stack (.stack/faults, ports 29392/29393/
 # 27417/28488) while every service is SIGKILLed and the broker and FerretDB restarted; prints
