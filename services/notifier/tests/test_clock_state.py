@@ -130,7 +130,8 @@ def test_a_recurring_clock_runs_its_rounds(policies: dict, cn: BusinessCalendar)
     assert round_2.deadline_id != round_1.deadline_id
     round_3, _ = stop(spec, cn, round_2, shanghai(2025, 4, 10, 9, 0), "CapaVerified")
     assert round_3.round == 3 and moves[0].state.status is ClockStatus.MET
-    assert round_3.due_at == shanghai(2025, 5, 11, 0, 0)
+    # a month on is Saturday 05-10, not a working day: Civil Code art. 203 → Monday 05-12 24:00
+    assert round_3.due_at == shanghai(2025, 5, 13, 0, 0)
     done, moves = stop(spec, cn, round_3, shanghai(2025, 5, 6, 9, 0), "CapaVerified")
     assert done.status is ClockStatus.MET and done.round == 3
     assert [move.kind for move in moves] == [TransitionKind.MET]

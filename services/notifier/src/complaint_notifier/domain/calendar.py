@@ -6,12 +6,16 @@ Counting rules (after the PRC Civil Code, arts. 201-203, which the sources' proc
 - days, weeks, months, working_days: the start day is not counted; the deadline is the end of
   the last day, 24:00 for calendar days and the close of work for working days. An instant at
   exactly midnight belongs to the day it ends, so that adding a then b equals adding a + b.
+- art. 203, as the calendar's `day_periods` say (each clock may override): a period in days,
+  weeks or months whose last day is not a working day ends on the next working day, and the
+  last day ends at 24:00 or at the close of business.
 Arithmetic happens in the calendar's time zone; results are returned in UTC.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from .calendar_tables import (
@@ -24,9 +28,18 @@ from .calendar_tables import (
 )
 from .units import Unit, check_amount
 
+CALENDAR_DAY_UNITS = frozenset({Unit.DAYS, Unit.WEEKS, Unit.MONTHS})
+
 NO_HOURS = DayHours(())
 HOUR_US = 3_600_000_000
 MINUTE_US = 60_000_000
+
+
+class EndOfDay(StrEnum):
+    """When the last day of a period in days, weeks or months ends (Civil Code art. 203)."""
+
+    MIDNIGHT = "24:00"
+    CLOSE_OF_BUSINESS = "close_of_business"
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,9 @@ class CalendarRules:
     first_year: int | None = None
     last_year: int | None = None
     provisional_years: frozenset[int] = frozenset()
+    extend_day_periods: bool = False
+    """A period in days, weeks or months ending on a non-working day ends on the next one."""
+    end_of_day: EndOfDay = EndOfDay.MIDNIGHT
 
     def hours_of(self, day: date) -> DayHours:
         if day in self.make_up_days:
@@ -109,12 +125,15 @@ class BusinessCalendar:
         amount: float,
         unit: Unit,
         *,
-        extend_over_holidays: bool = False,
+        extend_over_holidays: bool | None = None,
+        end_of_day: EndOfDay | None = None,
     ) -> datetime:
         """The deadline `amount` `unit`s after start, in UTC.
 
         extend_over_holidays (节假日顺延): a deadline on a non-working day moves to the next
-        working day (working units never land on one).
+        working day (working units never land on one); None: the calendar's day_periods rule
+        for days, weeks and months, no extension for minutes and hours. end_of_day: when the
+        last day of days, weeks and months ends; None: the calendar's.
         """
         unit = Unit(unit)
         check_amount(amount, unit)
@@ -131,9 +150,30 @@ class BusinessCalendar:
             due = from_micros(micros + round(amount * per_unit))
             return self.extend_to_working_day(due) if extend_over_holidays else due
         last_day = _add_calendar_days(self._counting_day(micros), int(amount), unit)
-        if extend_over_holidays:
+        if self.rules.extend_day_periods if extend_over_holidays is None else extend_over_holidays:
             last_day = self._first_working_day_from(last_day)
-        return self._end_of_day(last_day)
+        return self.end_of(last_day, end_of_day)
+
+    def extends(self, unit: Unit, extend_over_holidays: bool | None) -> bool:
+        """Whether a due in `unit` moves off non-working days, with the clock's own option."""
+        if extend_over_holidays is not None:
+            return extend_over_holidays
+        return self.rules.extend_day_periods and Unit(unit) in CALENDAR_DAY_UNITS
+
+    def end_of(self, day: date, end_of_day: EndOfDay | None = None) -> datetime:
+        """When `day` ends as the last day of a period: 24:00, or its close of business."""
+        rule = self.rules.end_of_day if end_of_day is None else end_of_day
+        spans = self._spans(day)
+        if rule is EndOfDay.CLOSE_OF_BUSINESS and spans:
+            return from_micros(spans[-1][1])
+        return self._end_of_day(day)
+
+    def delivery_time(self, moment: datetime) -> datetime:
+        """When a notice falling due at `moment` reaches people working these hours: at once in
+        working time (its close included), else at the next start of work."""
+        if self.is_working_time(moment) or self.is_working_time(moment - MICROSECOND):
+            return moment.astimezone(UTC)
+        return self.next_working_time(moment)
 
     def extend_to_working_day(self, due: datetime) -> datetime:
         """节假日顺延: a due on a non-working day moves, same wall-clock time, to the next one.

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, PlainValidator, field_validator, model_validator
 
-from .calendar import BusinessCalendar, CalendarRules
+from .calendar import BusinessCalendar, CalendarRules, EndOfDay
 from .calendar_tables import DayHours
 from .files import DataFile, DataFileError, parse_file
 
@@ -58,6 +58,17 @@ def _parse_day(intervals: object) -> DayHours:
 DayHoursField = Annotated[DayHours, PlainValidator(_parse_day)]
 
 
+class DayPeriods(DataFile):
+    """How periods in days, weeks and months end (PRC Civil Code art. 203)."""
+
+    extend_over_holidays: bool = Field(
+        default=False, description="A last day that is not a working day moves to the next one."
+    )
+    end_of_day: EndOfDay = Field(
+        default=EndOfDay.MIDNIGHT, description='"24:00" or "close_of_business".'
+    )
+
+
 class CalendarFile(DataFile):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: str = ""
@@ -71,6 +82,7 @@ class CalendarFile(DataFile):
     first_year: int | None = None
     last_year: int | None = None
     provisional_years: list[int] = Field(default_factory=list)
+    day_periods: DayPeriods = DayPeriods()
     sources: list[str] = Field(default_factory=list)
     notes: str = ""
 
@@ -105,6 +117,8 @@ class CalendarFile(DataFile):
             first_year=self.first_year,
             last_year=self.last_year,
             provisional_years=frozenset(self.provisional_years),
+            extend_day_periods=self.day_periods.extend_over_holidays,
+            end_of_day=self.day_periods.end_of_day,
         )
 
 

@@ -59,8 +59,11 @@ class ClockState:
     anchor: datetime
     """Start or last resume: notices planned before it are not sent again."""
     remaining: timedelta | None = None
+    """Counted time left at a pause, up to the due before any holiday extension."""
     ended_at: datetime | None = None
     ended_by: str | None = None
+    unextended_due: datetime | None = None
+    """The due before holiday extension (节假日顺延); None: the same as due_at."""
 
     @property
     def deadline_id(self) -> str:
@@ -115,10 +118,20 @@ def start(
     at = at.astimezone(UTC)
     begin = clock_start(calendar, at, start_next_working_time=spec.start_next_working_time)
     limit = spec.limit_of_round(round_number)
-    due = None
+    due = unextended = None
     window = timedelta(0)
     if limit is not None:
-        due = due_after(calendar, begin, limit, extend_over_holidays=spec.extend_over_holidays)
+        due = due_after(
+            calendar,
+            begin,
+            limit,
+            extend_over_holidays=spec.extend_over_holidays,
+            end_of_day=spec.end_of_day,
+        )
+        if calendar.extends(limit.unit, spec.extend_over_holidays):
+            unextended = due_after(
+                calendar, begin, limit, extend_over_holidays=False, end_of_day=spec.end_of_day
+            )
         window = counted_between(calendar, limit.unit, begin, due)
     state = ClockState(
         complaint_id=complaint_id,
@@ -134,6 +147,7 @@ def start(
         due_at=due,
         window=window,
         anchor=begin,
+        unextended_due=unextended,
     )
     return state, (ClockTransition(TransitionKind.STARTED, at, event_type, state),)
 
@@ -178,11 +192,18 @@ def stop(
 
 
 def pause(calendar: BusinessCalendar, state: ClockState, at: datetime, event_type: str) -> Moved:
-    """Freeze the counted time left; a progress-only clock just stops reporting."""
+    """Freeze the counted time left; a progress-only clock just stops reporting.
+
+    The time left runs to the due before holiday extension, so that resuming extends once;
+    paused within the extension itself, it runs to the extended due.
+    """
     at = at.astimezone(UTC)
     remaining = None
     if state.due_at is not None and state.limit is not None:
-        remaining = counted_between(calendar, state.limit.unit, at, state.due_at)
+        unit, unextended = state.limit.unit, state.unextended_due
+        remaining = counted_between(calendar, unit, at, state.due_at)
+        if unextended is not None and at < unextended:
+            remaining = counted_between(calendar, unit, at, unextended)
     paused = replace(state, status=ClockStatus.PAUSED, due_at=None, remaining=remaining)
     return paused, (ClockTransition(TransitionKind.PAUSED, at, event_type, paused),)
 
@@ -192,12 +213,19 @@ def resume(
 ) -> Moved:
     """Run again with the time that was left when paused (overdue stays overdue by as much)."""
     at = at.astimezone(UTC)
-    due = None
+    due = unextended = None
     if state.remaining is not None and state.limit is not None:
         due = shift(calendar, state.limit.unit, at, state.remaining)
-        if spec.extend_over_holidays:
-            due = calendar.extend_to_working_day(due)
-    resumed = replace(state, status=ClockStatus.RUNNING, due_at=due, remaining=None, anchor=at)
+        if calendar.extends(state.limit.unit, spec.extend_over_holidays):
+            unextended, due = due, calendar.extend_to_working_day(due)
+    resumed = replace(
+        state,
+        status=ClockStatus.RUNNING,
+        due_at=due,
+        remaining=None,
+        anchor=at,
+        unextended_due=unextended,
+    )
     return resumed, (ClockTransition(TransitionKind.RESUMED, at, event_type, resumed),)
 
 

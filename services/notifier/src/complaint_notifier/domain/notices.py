@@ -1,6 +1,6 @@
 """Notices a clock or a classification calls for, each with a deterministic id."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from complaint_events import NoticeKind
@@ -30,6 +30,25 @@ class PlannedNotice:
     roles: tuple[str, ...]
     department: str | None
     deadline_id: str | None
+    falls_due_at: datetime | None = None
+    """When the notice fell due; send_at is when it is delivered (later when it waited for
+    working hours). None: the same as send_at."""
+
+
+HELD_FOR_WORKING_HOURS = frozenset({NoticeKind.REMINDER, NoticeKind.BREACH, NoticeKind.ESCALATION})
+"""Notices to people that wait for working hours unless urgent (immediate reports never do)."""
+
+
+def delivered(notice: PlannedNotice, calendar: BusinessCalendar | None) -> PlannedNotice:
+    """The notice as delivered on the recipients' calendar; None: at once, at any hour.
+
+    Its id stays that of the moment it fell due, so changing delivery hours re-plans nothing.
+    """
+    falls_due = notice.falls_due_at or notice.send_at
+    send_at = falls_due
+    if calendar is not None and notice.kind in HELD_FOR_WORKING_HOURS:
+        send_at = calendar.delivery_time(falls_due)
+    return replace(notice, send_at=send_at, falls_due_at=falls_due)
 
 
 def planned(

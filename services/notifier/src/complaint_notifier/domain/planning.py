@@ -27,7 +27,13 @@ from .clock_state import (
 )
 from .conditions import Classification
 from .events import ComplaintEvent
-from .notices import PlannedNotice, clock_notices, progress_notice, progress_number_by
+from .notices import (
+    PlannedNotice,
+    clock_notices,
+    delivered,
+    progress_notice,
+    progress_number_by,
+)
 from .policy import ClockSpec, DeadlinePolicy, ImmediateSpec
 
 
@@ -71,7 +77,7 @@ def apply_event(
         return cancel(state, at, kind)
     if kind in spec.stops_on:
         return stop(spec, calendar, state, at, kind)
-    meant = event.step is None or event.step == spec.step
+    meant = spec.concerns(event.step)
     if meant and kind in spec.pauses_on and state.status is ClockStatus.RUNNING:
         return pause(calendar, state, at, kind)
     if meant and kind in spec.resumes_on and state.status is ClockStatus.PAUSED:
@@ -101,11 +107,31 @@ def plan_complaint(
     for spec in applicable:
         if spec.step in clocks:
             calendar = calendars[spec.calendar_id]
-            notices += clock_notices(clocks[spec.step], spec, calendar, classification.department)
+            held_on = delivery_calendar(policy, spec, calendars, classification)
+            notices += [
+                delivered(notice, held_on)
+                for notice in clock_notices(
+                    clocks[spec.step], spec, calendar, classification.department
+                )
+            ]
     transitions.sort(key=lambda transition: transition.at)
     return ComplaintPlan(
         complaint_id, policy.policy_id, tuple(clocks.values()), tuple(transitions), tuple(notices)
     )
+
+
+def delivery_calendar(
+    policy: DeadlinePolicy,
+    spec: ClockSpec,
+    calendars: Mapping[str, BusinessCalendar],
+    classification: Classification,
+) -> BusinessCalendar | None:
+    """The calendar whose working hours a clock's notices wait for; None when they go at once."""
+    rule = policy.delivery
+    urgent = rule.at_once_when is not None and rule.at_once_when.matches(classification)
+    if not rule.in_working_hours or urgent:
+        return None
+    return calendars[rule.calendar_id or spec.calendar_id]
 
 
 def _run_clock(

@@ -1,17 +1,18 @@
 """A policy's deadlines with every default filled in, and the loaders that build them."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from .calendar import BusinessCalendar
+from .calendar import BusinessCalendar, EndOfDay
 from .conditions import Condition
 from .files import DataFileError, parse_file
 from .policy_file import (
     ClockEntry,
     DeadlinePolicyFile,
     Defaults,
+    Delivery,
     EscalationLevel,
     ImmediateEntry,
     Repeat,
@@ -38,7 +39,8 @@ class ClockSpec:
     pauses_on: frozenset[str]
     resumes_on: frozenset[str]
     applies_when: Condition
-    extend_over_holidays: bool
+    extend_over_holidays: bool | None
+    """None: the calendar's day_periods rule (days, weeks, months only)."""
     start_next_working_time: bool
     reminder_at: float | None
     notify: tuple[str, ...]
@@ -46,6 +48,14 @@ class ClockSpec:
     repeat: Repeat | None
     progress_every: Duration | None
     progress_notify: tuple[str, ...]
+    end_of_day: EndOfDay | None = None
+    """None: the calendar's."""
+    swaps_with: frozenset[str] = frozenset()
+    """Steps whose pauses and resumes count for this clock (the same step in another class)."""
+
+    def concerns(self, step: str | None) -> bool:
+        """Whether a pause or resume naming `step` (None: every clock) is meant for this one."""
+        return step is None or step == self.step or step in self.swaps_with
 
     def limit_of_round(self, round_number: int) -> Duration | None:
         if round_number > 1 and self.repeat is not None:
@@ -69,10 +79,20 @@ class ImmediateSpec:
 
 
 @dataclass(frozen=True)
+class DeliveryRule:
+    """Notices to people wait for working hours on `calendar_id` (default: the clock's)."""
+
+    in_working_hours: bool = True
+    calendar_id: str | None = None
+    at_once_when: Condition | None = None
+
+
+@dataclass(frozen=True)
 class DeadlinePolicy:
     policy_id: str
     clocks: tuple[ClockSpec, ...]
     immediate: tuple[ImmediateSpec, ...]
+    delivery: DeliveryRule = DeliveryRule()
 
     def clock(self, step: str) -> ClockSpec:
         for spec in self.clocks:
@@ -81,7 +101,8 @@ class DeadlinePolicy:
         raise KeyError(step)
 
     def calendar_ids(self) -> set[str]:
-        return {spec.calendar_id for spec in self.clocks}
+        ids = {spec.calendar_id for spec in self.clocks}
+        return ids | ({self.delivery.calendar_id} if self.delivery.calendar_id else set())
 
     def roles(self) -> set[str]:
         """Every recipient role the policy names."""
@@ -92,20 +113,37 @@ class DeadlinePolicy:
         return roles
 
     def conditions(self) -> list[Condition]:
-        return [spec.applies_when for spec in self.clocks] + [e.when for e in self.immediate]
+        urgent = [self.delivery.at_once_when] if self.delivery.at_once_when else []
+        return (
+            [spec.applies_when for spec in self.clocks] + [e.when for e in self.immediate] + urgent
+        )
 
 
 def resolve(policy_file: DeadlinePolicyFile) -> DeadlinePolicy:
     """Fill each clock's gaps from the defaults; ValueError when a clock contradicts itself."""
     defaults = policy_file.defaults
-    clocks = tuple(_clock(entry, defaults) for entry in policy_file.clocks)
+    clocks = _swapping(tuple(_clock(entry, defaults) for entry in policy_file.clocks))
     for index, spec in enumerate(clocks):
         _check_event_roles(spec, f"clocks.{index}")
     return DeadlinePolicy(
         policy_id=policy_file.policy_id,
         clocks=clocks,
         immediate=tuple(_immediate(entry) for entry in policy_file.immediate),
+        delivery=_delivery(policy_file.delivery),
     )
+
+
+def _swapping(clocks: tuple[ClockSpec, ...]) -> tuple[ClockSpec, ...]:
+    """`swaps_with` holds both ways: a clock also counts the pauses of those naming it."""
+    named = {spec.step: set(spec.swaps_with) for spec in clocks}
+    for spec in clocks:
+        for other in spec.swaps_with:
+            named[other].add(spec.step)
+    return tuple(replace(spec, swaps_with=frozenset(named[spec.step])) for spec in clocks)
+
+
+def _delivery(delivery: Delivery) -> DeliveryRule:
+    return DeliveryRule(delivery.in_working_hours, delivery.calendar, delivery.at_once_when)
 
 
 def _check_event_roles(spec: ClockSpec, where: str) -> None:
@@ -138,7 +176,9 @@ def _clock(entry: ClockEntry, defaults: Defaults) -> ClockSpec:
         resumes_on=frozenset(_or(entry.resumes_on, defaults.resumes_on)),
         applies_when=entry.applies_when,
         extend_over_holidays=_option(entry, defaults, "extend_over_holidays"),
-        start_next_working_time=_option(entry, defaults, "start_next_working_time"),
+        start_next_working_time=bool(_option(entry, defaults, "start_next_working_time")),
+        end_of_day=_option(entry, defaults, "end_of_day"),
+        swaps_with=frozenset(entry.swaps_with),
         reminder_at=reminder or None,
         notify=tuple(notify),
         escalation=tuple(_or(entry.escalation, defaults.escalation)),
@@ -152,9 +192,9 @@ def _or(value: list[T] | None, default: list[T]) -> list[T]:
     return default if value is None else value
 
 
-def _option(entry: ClockEntry, defaults: Defaults, name: str) -> bool:
+def _option(entry: ClockEntry, defaults: Defaults, name: str) -> Any:
     own = getattr(entry.options, name)
-    return bool(getattr(defaults.options, name) if own is None else own)
+    return getattr(defaults.options, name) if own is None else own
 
 
 def _immediate(entry: ImmediateEntry) -> ImmediateSpec:

@@ -6,6 +6,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from complaint_events import EVENT_TYPES
 
+from .calendar import EndOfDay
 from .conditions import Condition
 from .files import DataFile
 from .units import DurationField, Unit, check_amount, parse_unit
@@ -44,7 +45,14 @@ class Repeat(DataFile):
 
 class Options(DataFile):
     extend_over_holidays: bool | None = Field(
-        default=None, description="节假日顺延: a due on a non-working day moves to the next one."
+        default=None,
+        description="节假日顺延: a due on a non-working day moves to the next one; "
+        "unset: the calendar's day_periods rule for days, weeks and months.",
+    )
+    end_of_day: EndOfDay | None = Field(
+        default=None,
+        description='Days, weeks, months end at "24:00" or "close_of_business"; '
+        "unset: the calendar's.",
     )
     start_next_working_time: bool | None = Field(
         default=None, description="Received after hours: count from the next start of work."
@@ -59,7 +67,7 @@ class Defaults(DataFile):
     cancels_on: list[EventType] = Field(default_factory=lambda: ["ComplaintWithdrawn"])
     pauses_on: list[EventType] = Field(default_factory=lambda: ["ClockPaused"])
     resumes_on: list[EventType] = Field(default_factory=lambda: ["ClockResumed"])
-    options: Options = Options(extend_over_holidays=False, start_next_working_time=False)
+    options: Options = Options(start_next_working_time=False)
 
 
 class ClockEntry(DataFile):
@@ -82,6 +90,11 @@ class ClockEntry(DataFile):
     repeat: Repeat | None = None
     progress_every: DurationField | None = None
     progress_notify: list[Name] | None = None
+    swaps_with: list[Name] = Field(
+        default_factory=list,
+        description="Clocks of the same step under another classification: a pause or resume "
+        "of one of them counts for this one, so a reclassification keeps the paused time.",
+    )
 
     @model_validator(mode="after")
     def _has_a_limit_or_progress(self) -> Self:
@@ -127,12 +140,29 @@ class ImmediateEntry(DataFile):
         return data
 
 
+class Delivery(DataFile):
+    """When notices to people go out: in the recipients' working hours, unless urgent."""
+
+    in_working_hours: bool = Field(
+        default=True,
+        description="A reminder, breach or escalation falling outside working hours waits for "
+        "the next start of work on the delivery calendar.",
+    )
+    calendar: str | None = Field(
+        default=None, description="The recipients' calendar; default the clock's."
+    )
+    at_once_when: Condition | None = Field(
+        default=None, description="Classifications whose notices go at once, at any hour."
+    )
+
+
 class DeadlinePolicyFile(DataFile):
     policy_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     description: str = ""
     defaults: Defaults
     clocks: list[ClockEntry] = Field(default_factory=list)
     immediate: list[ImmediateEntry] = Field(default_factory=list)
+    delivery: Delivery = Delivery()
 
     @model_validator(mode="after")
     def _unique_names(self) -> Self:
@@ -143,4 +173,9 @@ class DeadlinePolicyFile(DataFile):
             twice = sorted({name for name in names if names.count(name) > 1})
             if twice:
                 raise ValueError(f"{kind} used more than once: {twice}")
+        steps = {clock.step for clock in self.clocks}
+        for index, clock in enumerate(self.clocks):
+            unknown = sorted(set(clock.swaps_with) - steps)
+            if unknown:
+                raise ValueError(f"clocks.{index}.swaps_with: unknown steps {unknown}")
         return self

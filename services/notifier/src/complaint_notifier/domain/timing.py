@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from .calendar import BusinessCalendar
+from .calendar import BusinessCalendar, EndOfDay
 from .units import WORKING_UNITS, Duration, Unit
 
 
@@ -26,9 +26,20 @@ def shift(calendar: BusinessCalendar, unit: Unit, moment: datetime, amount: time
 
 
 def due_after(
-    calendar: BusinessCalendar, start: datetime, limit: Duration, *, extend_over_holidays: bool
+    calendar: BusinessCalendar,
+    start: datetime,
+    limit: Duration,
+    *,
+    extend_over_holidays: bool | None,
+    end_of_day: EndOfDay | None = None,
 ) -> datetime:
-    return calendar.add(start, limit.amount, limit.unit, extend_over_holidays=extend_over_holidays)
+    return calendar.add(
+        start,
+        limit.amount,
+        limit.unit,
+        extend_over_holidays=extend_over_holidays,
+        end_of_day=end_of_day,
+    )
 
 
 def clock_start(
