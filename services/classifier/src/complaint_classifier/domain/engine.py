@@ -27,7 +27,7 @@ def classify(policy: Policy, submission: Mapping[str, Any]) -> Classification:
         if rule.gate is not None and rule.gate.isdisjoint(present):
             continue  # none of the words or literals it needs occurs
         outcome = rule.evaluate(context)
-        if outcome is not None:
+        if outcome is not None and not (rule.unless is not None and rule.unless(context)):
             fired.append(Fired(rule.spec, _matched(rule.spec, outcome)))
             context.flags.update(rule.spec.then.flags)
     return _decide(policy, fired, context.flags)

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
+from .segment import Boundaries, Segmenter
 from .text import TermMatcher, TermShape
 
 
@@ -31,8 +32,9 @@ class KeywordUse:
 
 
 class KeywordIndex:
-    def __init__(self, uses: Iterable[KeywordUse]) -> None:
+    def __init__(self, uses: Iterable[KeywordUse], segmenter: Segmenter | None = None) -> None:
         self._uses = list(uses)
+        self._segmenter = segmenter
         self._matcher = TermMatcher(
             _shape(role, term)
             for use in self._uses
@@ -56,7 +58,8 @@ class KeywordIndex:
             folded = text(field)[1]
             if not folded:
                 continue
-            for hit in self._matcher.find(folded):
+            words = Boundaries(self._segmenter, folded) if self._segmenter is not None else None
+            for hit in self._matcher.find(folded, words):
                 for index, role, fields in self._by_term[hit.term]:
                     if field not in fields:
                         continue

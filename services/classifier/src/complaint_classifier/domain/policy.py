@@ -7,6 +7,7 @@ from .compile import Compiler
 from .evaluate import Evaluator, gate
 from .keywords import KeywordIndex
 from .negation import NegationDetector
+from .segment import Segmenter
 from .spec import Cluster, PolicySpec, Rule
 
 
@@ -15,6 +16,7 @@ class CompiledRule:
     spec: Rule
     evaluate: Evaluator
     gate: frozenset[int] | None  # keyword uses one of which must hit, or None (always run)
+    unless: Evaluator | None = None  # an exclusion: the rule does not fire when it holds
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -49,9 +51,10 @@ def build_policy(spec: PolicySpec, *, version: str, source: str) -> Policy:
         text_fields=spec.text_fields, levels=levels, weak_factor=spec.weak_evidence_factor
     )
     evaluators = [compiler.compile(rule.when) for rule in spec.rules]
+    exclusions = [compiler.compile(rule.unless) if rule.unless else None for rule in spec.rules]
     rules = tuple(
-        CompiledRule(rule, evaluator, gate(evaluator))
-        for rule, evaluator in zip(spec.rules, evaluators, strict=True)
+        CompiledRule(rule, evaluator, gate(evaluator), unless)
+        for rule, evaluator, unless in zip(spec.rules, evaluators, exclusions, strict=True)
     )
     derived = tuple((item.flag, compiler.compile(item.when)) for item in spec.derived_flags)
     return Policy(
@@ -62,7 +65,12 @@ def build_policy(spec: PolicySpec, *, version: str, source: str) -> Policy:
         levels=levels,
         rules=rules,
         derived=derived,
-        keywords=KeywordIndex(compiler.keyword_uses),
+        keywords=KeywordIndex(compiler.keyword_uses, _segmenter(spec)),
         negation=NegationDetector(spec.negation),
         routing={category.id: category.department for category in spec.categories},
     )
+
+
+def _segmenter(spec: PolicySpec) -> Segmenter | None:
+    settings = spec.segmentation
+    return Segmenter(settings.words, settings.split) if settings.enabled else None

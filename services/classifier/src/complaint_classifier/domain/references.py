@@ -112,6 +112,8 @@ def _rules(spec: PolicySpec, names: _Names) -> Iterator[Problem]:
         field = f"rules[{index}]"
         yield from _effects(names, f"{field}.then", rule.then)
         yield from _condition(names, f"{field}.when", rule.when, in_rule=True)
+        if rule.unless is not None:
+            yield from _condition(names, f"{field}.unless", rule.unless, in_rule=True)
         acceptance = rule.then.acceptance
         if acceptance is not None and acceptance.decision is Decision.REFUSE:
             yield from _refusal_paths(spec, f"{field}.then.acceptance", rule.when)

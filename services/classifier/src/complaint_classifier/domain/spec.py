@@ -121,12 +121,33 @@ class Rule(Strict):
     id: Id
     description: StrictStr | None = None
     priority: StrictInt = 0
+    override: StrictBool = Field(
+        default=False,
+        description="Safety or legal: its category, department and acceptance win by priority "
+        "over every rule without `override`, however well those are supported.",
+    )
     confidence: Confidence = 0.8
     context: StrictBool = Field(
         default=False, description="Records context only; alone it leaves a complaint unmatched."
     )
     when: Condition
+    unless: Condition | None = Field(
+        default=None, description="An exclusion: when it holds, the rule does not fire."
+    )
     then: Effects
+
+
+class Segmentation(Strict):
+    """Chinese word edges: jieba's dictionary, extended or corrected by the policy."""
+
+    enabled: StrictBool = True
+    words: list[Term] = Field(
+        default_factory=list,
+        description="Domain words kept whole (a keyword inside one is not hit).",
+    )
+    split: list[Term] = Field(
+        default_factory=list, description="Dictionary words that are two words in this domain."
+    )
 
 
 class ClusterKind(StrEnum):
@@ -178,6 +199,7 @@ class PolicySpec(Strict):
     defaults: Defaults
     multiple_departments: MultipleDepartments | None = None
     weak_evidence_factor: Confidence = 0.6
+    segmentation: Segmentation = Field(default_factory=Segmentation)
     negation: NegationSettings
     rules: list[Rule] = Field(min_length=1)
     clusters: list[Cluster] = Field(default_factory=list)

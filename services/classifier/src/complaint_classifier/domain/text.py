@@ -6,6 +6,8 @@ from typing import NamedTuple
 
 import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
+from .segment import Boundaries, is_han
+
 # Full-width ASCII and the ideographic space fold to ASCII; curly quotes to straight ones.
 # Every replacement is one character for one, so offsets in the folded text are offsets in
 # the original.
@@ -33,11 +35,17 @@ def _is_word_char(char: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class TermShape:
-    """How a term matches: English words need word boundaries; `injur*` matches a prefix."""
+    """How a term matches: English words need word boundaries; `injur*` matches a prefix.
+
+    A Chinese term needs Chinese word edges (see `segment`); `严重过敏*` may run on into a
+    longer word and `*过敏` may start inside one.
+    """
 
     text: str
     left_boundary: bool
     right_boundary: bool
+    left_word: bool = False  # a Chinese first character must start a word
+    right_word: bool = False  # a Chinese last character must end a word
 
     @classmethod
     def literal(cls, text: str) -> "TermShape":
@@ -47,11 +55,14 @@ class TermShape:
     @classmethod
     def parse(cls, term: str) -> "TermShape":
         prefix = term.endswith("*") and len(term) > 1
-        text = normalise(term[:-1] if prefix else term)
+        suffix = term.startswith("*") and len(term) > 1 + prefix
+        text = normalise(term[int(suffix) : len(term) - int(prefix)])
         return cls(
             text=text,
             left_boundary=_is_word_char(text[0]),
             right_boundary=_is_word_char(text[-1]) and not prefix,
+            left_word=is_han(text[0]) and not suffix,
+            right_word=is_han(text[-1]) and not prefix,
         )
 
     def word_end(self, text: str, end: int) -> int:
@@ -62,10 +73,14 @@ class TermShape:
             end += 1
         return end
 
-    def fits(self, text: str, start: int, end: int) -> bool:
+    def fits(self, text: str, start: int, end: int, words: Boundaries | None = None) -> bool:
         if self.left_boundary and start > 0 and _is_word_char(text[start - 1]):
             return False
-        return not (self.right_boundary and end < len(text) and _is_word_char(text[end]))
+        if self.right_boundary and end < len(text) and _is_word_char(text[end]):
+            return False
+        if words is None:
+            return True
+        return words.admits(start, end, left=self.left_word, right=self.right_word)
 
 
 class Hit(NamedTuple):  # a tuple: made for every match, so cheap to build
@@ -92,6 +107,11 @@ class TermMatcher:
         if by_text:
             self._automaton.make_automaton()
         self._empty = not by_text
+        self._bounded = [shape.left_boundary or shape.right_boundary for shape in self.shapes]
+        self._worded = [
+            bounded or shape.left_word or shape.right_word
+            for bounded, shape in zip(self._bounded, self.shapes, strict=True)
+        ]
 
     @classmethod
     def of_terms(cls, terms: Iterable[str]) -> "TermMatcher":
@@ -100,17 +120,18 @@ class TermMatcher:
     def term_id(self, shape: TermShape) -> int:
         return self._ids[shape]
 
-    def find(self, folded: str) -> list[Hit]:
+    def find(self, folded: str, words: Boundaries | None = None) -> list[Hit]:
+        """Every hit; with `words`, Chinese terms only where they are whole words."""
         if self._empty or not folded:
             return []
         hits = []
         shapes = self.shapes
+        checked = self._bounded if words is None else self._worded
         for last, (length, ids) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             for term in ids:
-                shape = shapes[term]
-                if not (shape.left_boundary or shape.right_boundary):
+                if not checked[term]:
                     hits.append(Hit(term, start, end))  # most terms: no boundary to check
-                elif shape.fits(folded, start, end):
+                elif (shape := shapes[term]).fits(folded, start, end, words):
                     hits.append(Hit(term, start, shape.word_end(folded, end)))
         return hits
