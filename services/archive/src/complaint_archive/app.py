@@ -32,7 +32,7 @@ from .entrypoints.http_reports import reports_router
 from .entrypoints.subscriber import SERVICE, subscribe
 from .metrics import ArchiveMetrics
 from .settings import ArchiveSettings
-from .use_cases import expire_log_entries, request_purges
+from .use_cases import request_purges
 
 VERSION = "0.1.0"
 log = logging.getLogger("complaints.archive")
@@ -100,8 +100,7 @@ async def _purge_periodically(wiring: Wiring) -> None:
         try:
             archive = wiring.ready()
             requested = await request_purges(archive, limit=wiring.settings.purge_batch_size)
-            expired = await expire_log_entries(archive)
-            log.info("purge round", extra={"purges_requested": requested, "expired": expired})
+            log.info("purge round", extra={"purges_requested": requested})
         except Exception as error:  # the next round tries again
             log.warning("purge round failed", extra={"error": type(error).__name__})
 

@@ -50,12 +50,10 @@ async def open_archive(
         database = client[settings.mongodb_database]
         async for attempt in for_a_while("prepare the database", seconds=30):
             with attempt:
-                capabilities = await prepare(database)
+                text_index = await prepare(database)
         yield Archive(
-            store=ArchiveStore(
-                database, capabilities, unlinked_retention=unlinked_retention(settings)
-            ),
-            queries=ArchiveQueries(database, capabilities),
+            store=ArchiveStore(database, unlinked_retention=unlinked_retention(settings)),
+            queries=ArchiveQueries(database, text_index=text_index),
             files=AttachmentFiles(database),
             publisher=publisher,
             policies=policies,

@@ -1,7 +1,7 @@
 """MongoDB reads of the archive: one complaint, searches and the counts reports are made of.
 
-Reports only match, unwind, group on keys and count (`$sum: 1`), the subset every server
-implements alike; FerretDB, for one, sums fields as 0. The arithmetic is in `domain.reports`.
+Reports only match, unwind, group on keys and count (`$sum: 1`); the rates and shares are
+computed from those counts in `domain.reports`, where they are tested without a server.
 """
 
 import re
@@ -12,7 +12,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ..domain import PURGED, Document, Position, SearchFilters
-from .indexes import NEWEST, TEXT_FIELDS, Capabilities
+from .indexes import NEWEST, TEXT_FIELDS
 
 Query = dict[str, Any]
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -54,8 +54,7 @@ ANNUAL_FIELDS = {
         "resolution.disposition",
     )
 }
-# Every cursor names its batch size: FerretDB otherwise returns all of a large result in one
-# reply, beyond the driver's message size limit.
+# Exports stream their rows in batches of this many documents.
 BATCH = 500
 
 
@@ -102,7 +101,7 @@ def _overdue(overdue: bool, now: datetime) -> Query:
 
 def _text(text: str, text_index: bool) -> Query:
     """A text index splits words on spaces, which Chinese does not have: CJK text (and any
-    text on a server without text indexes) is matched as a case-insensitive substring."""
+    text where the server has no text index) is matched as a case-insensitive substring."""
     if text_index and not CJK.search(text):
         return {"$text": {"$search": text}}
     pattern = {"$regex": re.escape(text), "$options": "i"}
@@ -131,9 +130,10 @@ def period(
 
 
 class ArchiveQueries:
-    def __init__(self, database: AsyncDatabase[Any], capabilities: Capabilities) -> None:
+    def __init__(self, database: AsyncDatabase[Any], *, text_index: bool) -> None:
+        """`text_index`: the server has one (mongod); searches use regular expressions if not."""
         self.complaints = database["complaints"]
-        self.capabilities = capabilities
+        self.text_index = text_index
 
     async def by_id(self, complaint_id: str) -> Document | None:
         return await self.complaints.find_one({"_id": complaint_id})
@@ -144,7 +144,7 @@ class ArchiveQueries:
     async def search(
         self, filters: SearchFilters, *, now: datetime, after: Position | None, limit: int
     ) -> list[Document]:
-        query = search_query(filters, now=now, after=after, text_index=self.capabilities.text)
+        query = search_query(filters, now=now, after=after, text_index=self.text_index)
         found = self.complaints.find(
             query, SUMMARY_FIELDS, sort=NEWEST, limit=limit, batch_size=min(limit, BATCH)
         )

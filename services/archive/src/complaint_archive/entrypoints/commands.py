@@ -14,7 +14,7 @@ from ..adapters.kafka import KafkaPublisher
 from ..bootstrap import command_broker, open_archive, retention_policies
 from ..metrics import ArchiveMetrics
 from ..settings import ArchiveSettings
-from ..use_cases import expire_log_entries, rebuild, request_purges
+from ..use_cases import rebuild, request_purges
 
 
 class NoPublishing:
@@ -82,10 +82,9 @@ async def _purge(settings: ArchiveSettings, *, limit: int) -> int:
         policies = retention_policies(settings)
         async with open_archive(settings, publisher, policies, metrics) as archive:
             requested = await request_purges(archive, limit=limit)
-            expired = await expire_log_entries(archive)
     finally:
         await broker.stop()
-    _print(purges_requested=requested, log_entries_expired=expired)
+    _print(purges_requested=requested)
     return 0
 
 

@@ -3,7 +3,7 @@
 from .attachments import store_attachment
 from .context import PRODUCER, Archive, Publisher
 from .ingest import Archived, archive_events
-from .purge import expire_log_entries, request_purges
+from .purge import request_purges
 from .rebuild import Rebuilt, rebuild
 
 __all__ = [
@@ -13,7 +13,6 @@ __all__ = [
     "Publisher",
     "Rebuilt",
     "archive_events",
-    "expire_log_entries",
     "rebuild",
     "request_purges",
     "store_attachment",

@@ -6,12 +6,6 @@ from ..domain import purgeable
 from .context import PRODUCER, Archive
 
 
-async def expire_log_entries(archive: Archive) -> int:
-    """Delete log entries whose time is up (raw submissions, marked purges) on a server
-    without TTL indexes; mongod's TTL monitor does it by itself."""
-    return await archive.store.delete_expired(archive.clock())
-
-
 async def request_purges(archive: Archive, *, limit: int) -> int:
     """Record `RetentionPurged` for every expired complaint not under legal hold.
 
