@@ -243,3 +243,17 @@ def test_a_notice_in_working_hours_is_not_moved(policies: dict, calendars: dict)
     notices = plan(policies, calendars, Classification("pharma-quality", "B"), events).notices
     (breach,) = [n for n in notices if n.step == "acknowledgement" and n.kind is NoticeKind.BREACH]
     assert breach.send_at == breach.falls_due_at == shanghai(2025, 3, 4, 17, 30)
+
+
+def test_a_notice_held_then_made_urgent_is_planned_anew(policies: dict, calendars: dict) -> None:
+    events = [event("ComplaintReceived", shanghai(2026, 9, 28, 10, 0))]
+    injured = Classification("hospital", "general", flags=frozenset({"injury"}))
+
+    def breach(classification: Classification):
+        notices = plan(policies, calendars, classification, events).notices
+        return next(n for n in notices if n.step == "reply" and n.kind is NoticeKind.BREACH)
+
+    held, urgent = breach(HOSPITAL), breach(injured)
+    assert held.notice_id != urgent.notice_id
+    assert (held.send_at, urgent.send_at) == (shanghai(2026, 10, 9, 8, 30), urgent.falls_due_at)
+    assert held.notice_id == breach(HOSPITAL).notice_id

@@ -6,7 +6,7 @@ running ──stop──► met | late          running ──pause──► pau
 """
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -62,8 +62,9 @@ class ClockState:
     """Counted time left at a pause, up to the due before any holiday extension."""
     ended_at: datetime | None = None
     ended_by: str | None = None
-    unextended_due: datetime | None = None
-    """The due before holiday extension (节假日顺延); None: the same as due_at."""
+    unextended_due: datetime | None = field(default=None, compare=False)
+    """The due before holiday extension (节假日顺延); None: the same as due_at. Derived by
+    the fold over the events like the rest, so a stored clock may leave it out."""
 
     @property
     def deadline_id(self) -> str:

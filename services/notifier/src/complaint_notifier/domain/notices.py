@@ -1,6 +1,6 @@
 """Notices a clock or a classification calls for, each with a deterministic id."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from complaint_events import NoticeKind
@@ -30,9 +30,9 @@ class PlannedNotice:
     roles: tuple[str, ...]
     department: str | None
     deadline_id: str | None
-    falls_due_at: datetime | None = None
+    falls_due_at: datetime | None = field(default=None, compare=False)
     """When the notice fell due; send_at is when it is delivered (later when it waited for
-    working hours). None: the same as send_at."""
+    working hours). None: the same as send_at (a stored notice may leave it out)."""
 
 
 HELD_FOR_WORKING_HOURS = frozenset({NoticeKind.REMINDER, NoticeKind.BREACH, NoticeKind.ESCALATION})
@@ -42,13 +42,18 @@ HELD_FOR_WORKING_HOURS = frozenset({NoticeKind.REMINDER, NoticeKind.BREACH, Noti
 def delivered(notice: PlannedNotice, calendar: BusinessCalendar | None) -> PlannedNotice:
     """The notice as delivered on the recipients' calendar; None: at once, at any hour.
 
-    Its id stays that of the moment it fell due, so changing delivery hours re-plans nothing.
+    A notice delivered when it falls due keeps its id; one held for working hours gets the id
+    of its delivery time, so that a classification turning urgent re-plans it.
     """
     falls_due = notice.falls_due_at or notice.send_at
     send_at = falls_due
     if calendar is not None and notice.kind in HELD_FOR_WORKING_HOURS:
         send_at = calendar.delivery_time(falls_due)
-    return replace(notice, send_at=send_at, falls_due_at=falls_due)
+    notice_id = notice.notice_id
+    if send_at != falls_due:
+        parts = (notice.complaint_id, notice.step, notice.cycle, notice.round, notice.kind.value)
+        notice_id = stable_id(*parts, notice.level, send_at)
+    return replace(notice, notice_id=notice_id, send_at=send_at, falls_due_at=falls_due)
 
 
 def planned(
