@@ -3,7 +3,7 @@
 No I/O here except reading policy files in `loader`.
 """
 
-from .clusters import ClusterKey, apply_counts, cluster_keys
+from .clusters import ClusterKey, Sighting, apply_counts, cluster_keys, count_within, sighting
 from .engine import classify
 from .loader import PolicyError, load_policies, load_policy, policy_from_bytes
 from .manual import ReclassificationError, may_replace, reclassify
@@ -19,12 +19,15 @@ __all__ = [
     "Policy",
     "PolicyError",
     "ReclassificationError",
+    "Sighting",
     "apply_counts",
     "classify",
     "cluster_keys",
+    "count_within",
     "load_policies",
     "load_policy",
     "may_replace",
     "policy_from_bytes",
     "reclassify",
+    "sighting",
 ]

@@ -1,17 +1,21 @@
-"""Repeats and clusters as pure functions; the service keeps the counters.
+"""Repeats and clusters as pure functions; the service keeps the sightings.
 
-The service calls `cluster_keys` after `classify`, counts each key atomically (an upsert that
-increments `count`, or adds `member` to a set when the cluster counts complainants), then hands
-the counts, this complaint included, to `apply_counts`.
+The service calls `cluster_keys` after `classify`. Each key names a problem (`problem`: policy,
+cluster and the key's values, no time in it) and a rolling window ending at this complaint's
+receipt: [`since`, `until`], both ends included. The service stores one `Sighting` per
+(problem, complaint), inserted once whoever races or redelivers, reads the sightings of the
+problem received within the window and hands `count_within` of them to `apply_counts`. The
+count depends only on what is stored and on receipt times, never on the order of arrival, so
+replays, redelivery and several replicas give the same answer.
 
-Windows are fixed buckets of `window_days` counted from 1970-01-01 UTC, so a counter is one
-document per key and an atomic upsert is enough; a burst that straddles two buckets is counted
-in both halves separately (a documented simplification of "within 30 days").
+`key`, `window_start` and `window_end` are the older fixed 30-day blocks counted from 1970,
+kept while the counter adapter still reads them.
 """
 
 import hashlib
+import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,6 +39,57 @@ class ClusterKey:
     threshold: int
     member: str | None  # an opaque digest of the complainant when complainants are counted
     parts: tuple[tuple[str, str], ...]  # (path, value) the key was built from; no personal data
+    problem: str = ""  # the problem counted, without any time: policy, cluster, digest
+    since: datetime | None = None  # the rolling window: received at or after this
+    until: datetime | None = None  # ... and at or before this (this complaint's receipt)
+    counted: str = ""  # what one sighting counts: the complaint, or the complainant's digest
+
+    def within(self, received_at: datetime) -> bool:
+        moment = _aware(received_at)
+        return (
+            self.since is not None
+            and self.until is not None
+            and (self.since <= moment <= self.until)
+        )
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """After this, no later complaint's window reaches this complaint's sighting."""
+        if self.until is None or self.since is None:
+            return None
+        return self.until + (self.until - self.since)
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One complaint counted under a problem, as the service stores it."""
+
+    problem: str
+    complaint_id: str
+    counted: str  # the complaint id, or the complainant's digest
+    received_at: datetime
+
+
+def sighting(key: ClusterKey, complaint_id: str) -> Sighting:
+    """What to store for this complaint under `key` (unique per problem and complaint)."""
+    assert key.until is not None
+    return Sighting(key.problem, complaint_id, key.counted, key.until)
+
+
+def count_within(key: ClusterKey, sightings: Iterable[Sighting]) -> int:
+    """Distinct complaints (or complainants) of the problem received within the window,
+    this complaint included whether or not its own sighting is among them."""
+    counted = {
+        item.counted
+        for item in sightings
+        if item.problem == key.problem and key.within(item.received_at)
+    }
+    counted.add(key.counted)
+    return len(counted)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def cluster_keys(
@@ -50,14 +105,17 @@ def cluster_keys(
     for cluster in policy.clusters:
         if cluster.categories is not None and result.category not in cluster.categories:
             continue
-        parts = _parts(cluster, submission, result)
+        parts = _parts(cluster, submission, result, policy.spec.text_fields)
         if parts is not None:
             keys.append(_key(policy, cluster, parts, submission, complaint_id, at))
     return keys
 
 
 def _parts(
-    cluster: Cluster, submission: Mapping[str, Any], result: Classification
+    cluster: Cluster,
+    submission: Mapping[str, Any],
+    result: Classification,
+    text_fields: Iterable[str],
 ) -> tuple[tuple[str, str], ...] | None:
     parts = []
     for path in cluster.key:
@@ -66,9 +124,35 @@ def _parts(
         else:
             value = paths.resolve(submission, paths.split(path))
         if not paths.is_present(value):
+            value = from_text(cluster.from_text.get(path, ()), submission, text_fields)
+        if not paths.is_present(value):
             return None
         parts.append((path, _canonical(value)))
     return tuple(parts)
+
+
+def from_text(
+    patterns: Iterable[str], submission: Mapping[str, Any], text_fields: Iterable[str]
+) -> str | None:
+    """A key value the text names (a product, a batch): the `value` group of the first
+    pattern that matches, in the order the patterns and the text fields are listed."""
+    texts = [paths.resolve(submission, paths.split(field)) for field in text_fields]
+    for pattern in patterns:
+        for text in texts:
+            found = _compiled(pattern).search(str(text)) if text else None
+            if found is not None and found.groupdict().get("value"):
+                return found.group("value")
+    return None
+
+
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _compiled(pattern: str) -> re.Pattern[str]:
+    compiled = _PATTERNS.get(pattern)
+    if compiled is None:
+        compiled = _PATTERNS[pattern] = re.compile(pattern, re.IGNORECASE)
+    return compiled
 
 
 def _canonical(value: Any) -> str:
@@ -87,10 +171,12 @@ def _key(
     at: datetime,
 ) -> ClusterKey:
     window = timedelta(days=cluster.window_days)
-    moment = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    moment = _aware(at)
     start = _EPOCH + ((moment - _EPOCH) // window) * window
     digest = _digest(policy.id, cluster.id, start.isoformat(), *(value for _, value in parts))
+    problem = _digest(policy.id, cluster.id, *(value for _, value in parts))
     counts_people = cluster.count == "complainants"
+    member = _member(policy, submission, complaint_id) if counts_people else None
     return ClusterKey(
         cluster_id=cluster.id,
         kind=cluster.kind.value,
@@ -98,8 +184,12 @@ def _key(
         window_start=start,
         window_end=start + window,
         threshold=cluster.threshold,
-        member=_member(policy, submission, complaint_id) if counts_people else None,
+        member=member,
         parts=parts,
+        problem=f"{policy.id}:{cluster.id}:{problem}",
+        since=moment - window,
+        until=moment,
+        counted=member or complaint_id,
     )
 
 

@@ -233,6 +233,21 @@ def _clusters(spec: PolicySpec, names: _Names) -> Iterator[Problem]:
                 yield Problem(f"{field}.key[{position}]", message)
             elif path not in paths.SUBMISSION_PATHS | paths.RESULT_PATHS:
                 yield Problem(f"{field}.key[{position}]", f"unknown field {path!r}")
+        yield from _from_text(f"{field}.from_text", cluster.key, cluster.from_text)
         yield from names.check_all(f"{field}.categories", "category", cluster.categories)
         yield from names.check(f"{field}.then.severity", "severity", cluster.then.severity)
         yield from names.check_all(f"{field}.then.flags", "flag", cluster.then.flags)
+
+
+def _from_text(field: str, key: list[str], patterns: dict[str, list[str]]) -> Iterator[Problem]:
+    for path, listed in patterns.items():
+        if path not in key:
+            yield Problem(f"{field}.{path}", f"{path!r} is not part of the cluster's key")
+        for position, pattern in enumerate(listed):
+            try:
+                groups = re.compile(pattern).groupindex
+            except re.error as error:
+                yield Problem(f"{field}.{path}[{position}]", f"not a regex: {error}")
+                continue
+            if "value" not in groups:
+                yield Problem(f"{field}.{path}[{position}]", "needs a group named value")

@@ -170,6 +170,11 @@ class Cluster(Named):
     count: StrictStr = Field(default="complaints", pattern="^(complaints|complainants)$")
     threshold: StrictInt = Field(ge=2)
     categories: list[Id] | None = Field(default=None, description="Only these are counted.")
+    from_text: dict[StrictStr, list[StrictStr]] = Field(
+        default_factory=dict,
+        description="Key paths read from the text when the field is empty: regexes whose "
+        "`value` group names it (a product named only in the description).",
+    )
     then: ClusterEffects
 
 
