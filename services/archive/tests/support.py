@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -67,22 +66,15 @@ async def archive_on(
     client: AsyncMongoClient[Any],
     database: str,
     *,
-    ttl: bool | None = None,
-    conditional_writes: bool | None = None,
     unlinked_retention: timedelta | None = None,
 ) -> AsyncIterator[tuple[Archive, MemoryPublisher, Clock]]:
-    """The use cases on a real database; `ttl` and `conditional_writes` override what the
-    server can do."""
+    """The use cases on a real database."""
     db = client[database]
-    capabilities = await prepare(db)
-    if ttl is not None:
-        capabilities = dataclasses.replace(capabilities, ttl=ttl)
-    if conditional_writes is not None:
-        capabilities = dataclasses.replace(capabilities, conditional_writes=conditional_writes)
+    text_index = await prepare(db)
     publisher, clock = MemoryPublisher(), Clock()
     archive = Archive(
-        store=ArchiveStore(db, capabilities, unlinked_retention=unlinked_retention),
-        queries=ArchiveQueries(db, capabilities),
+        store=ArchiveStore(db, unlinked_retention=unlinked_retention),
+        queries=ArchiveQueries(db, text_index=text_index),
         files=AttachmentFiles(db),
         publisher=publisher,
         policies=POLICIES,

@@ -1,7 +1,10 @@
 """Archiving, rebuilding and purging on the real MongoDB-protocol server."""
 
+import asyncio
 import dataclasses
 import random
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +13,7 @@ from fastapi import HTTPException
 from complaint_archive.adapters.store import ArchiveStore
 from complaint_archive.domain import fold
 from complaint_archive.entrypoints.http_common import find_complaint
-from complaint_archive.use_cases import expire_log_entries, rebuild, request_purges
+from complaint_archive.use_cases import rebuild, request_purges
 from complaint_events import ComplaintAcknowledged, new_event
 from complaint_events.examples import example_submission
 
@@ -106,12 +109,14 @@ async def _expired_pair(archive):
     return kept, held
 
 
-@pytest.mark.parametrize("ttl", [False, True], ids=["delete", "ttl-mark"])
 async def test_purge_records_the_event_first_and_spares_a_held_complaint(
-    mongo_client, database_name, ttl
+    mongo_client, database_name
 ):
-    name = database_name(f"archive_purge_{'ttl' if ttl else 'delete'}")
-    async with archive_on(mongo_client, name, ttl=ttl) as (archive, published, clock):
+    async with archive_on(mongo_client, database_name("archive_purge")) as (
+        archive,
+        published,
+        clock,
+    ):
         purged, held = await _expired_pair(archive)
         clock.now = FAR_FUTURE
         assert await request_purges(archive, limit=100) == 1
@@ -131,11 +136,10 @@ async def test_purge_records_the_event_first_and_spares_a_held_complaint(
         assert gone.value.status_code == 410
         remaining = archive.store.events.find({"complaint_id": purged.complaint_id})
         entries = [entry async for entry in remaining]
-        if ttl:  # mongod's TTL monitor removes the marked entries
-            assert {e["_id"] for e in entries if "expire_at" not in e} == {event.event_id}
-            assert len(entries) == len(purged.events) + 1
-        else:
-            assert [e["_id"] for e in entries] == [event.event_id]
+        # Marked for the TTL index (which deletes them once the purge's time has passed).
+        assert {e["_id"] for e in entries if "expire_at" not in e} == {event.event_id}
+        assert all(e["expire_at"] == FAR_FUTURE for e in entries if "expire_at" in e)
+        assert len(entries) == len(purged.events) + 1
         assert await archive.files.find(purged.complaint_id, f"file-{purged.complaint_id}") is None
 
         # The held complaint keeps everything, even when a purge of it is consumed anyway.
@@ -182,26 +186,57 @@ async def test_nothing_is_purged_before_its_date(mongo_client, database_name):
         assert {e.complaint_id for e in published.published} == {story.complaint_id}
 
 
-@pytest.mark.parametrize("ttl", [False, True], ids=["delete", "ttl-index"])
-async def test_events_of_no_complaint_expire_after_their_period(mongo_client, database_name, ttl):
-    name = database_name(f"archive_unlinked_{'ttl' if ttl else 'delete'}")
+async def test_events_of_no_complaint_are_marked_to_expire_after_their_period(
+    mongo_client, database_name
+):
     period = timedelta(days=30)
-    async with archive_on(mongo_client, name, ttl=ttl, unlinked_retention=period) as (
-        archive,
-        _,
-        clock,
-    ):
+    name = database_name("archive_unlinked")
+    async with archive_on(mongo_client, name, unlinked_retention=period) as (archive, _, _):
         story = full_story()
         submitted = new_event(example_submission(), producer="crm")
         await ingest(archive, [submitted, *story.events])
         entry = await archive.store.events.find_one({"_id": submitted.event_id})
         assert entry["expire_at"] - entry["archived_at"] == period
-        clock.now += timedelta(days=29)
-        assert await expire_log_entries(archive) == 0
-        clock.now += timedelta(days=2)
-        assert await expire_log_entries(archive) == (0 if ttl else 1)  # mongod's TTL monitor
-        remaining = 1 if ttl else 0
-        assert await archive.store.events.count_documents({"_id": submitted.event_id}) == remaining
+        marked = {"complaint_id": story.complaint_id, "expire_at": {"$ne": None}}
+        assert await archive.store.events.count_documents(marked) == 0
+
+
+@asynccontextmanager
+async def ttl_monitor_every_second(client) -> AsyncIterator[None]:
+    """The server's TTL monitor runs every second instead of every minute meanwhile."""
+    await client.admin.command({"setParameter": 1, "ttlMonitorSleepSecs": 1})
+    try:
+        yield
+    finally:
+        await client.admin.command({"setParameter": 1, "ttlMonitorSleepSecs": 60})
+
+
+async def until(check: Callable[[], Awaitable[bool]], *, within: float) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await check():
+        assert loop.time() < deadline, f"not true within {within} s"
+        await asyncio.sleep(0.2)
+
+
+async def test_the_ttl_index_deletes_a_log_entry_once_it_expired(mongo_client, database_name):
+    """The server itself deletes a raw submission whose period is over; nothing in the
+    archive deletes it. The complaint's own events, never marked, stay."""
+    period = timedelta(days=30)
+    name = database_name("archive_ttl")
+    async with archive_on(mongo_client, name, unlinked_retention=period) as (archive, _, clock):
+        clock.now -= period + timedelta(days=1)  # archived 31 days ago
+        story = full_story()
+        submitted = new_event(example_submission(), producer="crm")
+        await ingest(archive, [submitted, *story.events])
+        events = archive.store.events
+        assert await events.count_documents({"_id": submitted.event_id}) == 1
+
+        async def deleted() -> bool:
+            return await events.count_documents({"_id": submitted.event_id}) == 0
+
+        async with ttl_monitor_every_second(mongo_client):
+            await until(deleted, within=120)
         assert await archive.store.count_events(story.complaint_id) == len(story.events)
 
 
@@ -209,26 +244,20 @@ class StaleOnce(ArchiveStore):
     """Hands out a snapshot taken earlier, as a consumer that lost its partition would."""
 
     def __init__(self, store: ArchiveStore, stale: dict) -> None:
-        super().__init__(store.events.database, store.capabilities)
+        super().__init__(store.events.database)
         self.stale = stale
 
-    async def documents(self, complaint_ids):
+    async def documents(self, complaint_ids, projection=None):
         if self.stale:
             stale, self.stale = self.stale, {}
             return stale
-        return await super().documents(complaint_ids)
+        return await super().documents(complaint_ids, projection)
 
 
-@pytest.mark.parametrize("conditional_writes", [True, False], ids=["atomic", "checked-first"])
 async def test_a_document_written_meanwhile_is_folded_again_not_overwritten(
-    mongo_client, database_name, conditional_writes
+    mongo_client, database_name
 ):
-    """Both ways of writing a document only if unchanged since read: the atomic filter on
-    `_id` and revision (MongoDB), and the read by `_id` then replace by `_id` (FerretDB)."""
-    name = database_name(f"archive_conflict_{conditional_writes}")
-    setup = archive_on(mongo_client, name, conditional_writes=conditional_writes)
-    async with setup as (archive, _, _):
-        assert archive.store.capabilities.conditional_writes is conditional_writes
+    async with archive_on(mongo_client, database_name("archive_conflict")) as (archive, _, _):
         story = full_story()
         await ingest(archive, story.events[:5])
         stale = await archive.store.documents([story.complaint_id])
@@ -240,10 +269,32 @@ async def test_a_document_written_meanwhile_is_folded_again_not_overwritten(
         assert stored["revision"] != stale[story.complaint_id]["revision"]
 
 
+@pytest.mark.parametrize("existing", [True, False], ids=["replace", "insert"])
+async def test_of_racing_revision_checked_writes_exactly_one_wins(
+    mongo_client, database_name, existing
+):
+    """Writers that read the same revisions save at once: for each document one write wins
+    and every other writer gets its id back (to read it again and fold its events into it)."""
+    writers, ids = 8, [f"race-{n}" for n in range(20)]
+    name = database_name(f"archive_race_{'replace' if existing else 'insert'}")
+    async with archive_on(mongo_client, name) as (archive, _, _):
+        store = archive.store
+        if existing:
+            await store.save([{"_id": cid, "writer": None} for cid in ids], read={})
+        read = await store.documents(ids)
+        lost = await asyncio.gather(
+            *(store.save([{"_id": cid, "writer": w} for cid in ids], read) for w in range(writers))
+        )
+        stored = await store.documents(ids)
+    for cid in ids:
+        winners = [w for w in range(writers) if cid not in lost[w]]
+        assert winners == [stored[cid]["writer"]]
+
+
 async def test_a_dead_letter_with_headers_is_logged_and_read_back(mongo_client, database_name):
-    """Found by the consumer fuzz: FerretDB refuses arrays inside arrays, so every dead letter
-    of a message with headers (`[name, value]` pairs) failed to be stored, and the archive
-    dead-lettered it again, and that dead letter too, forever."""
+    """Found by the consumer fuzz: a dead letter of a message with headers (`[name, value]`
+    pairs) that could not be stored was dead-lettered again, and that dead letter too, forever.
+    Entries that hold the headers as `{name, value}` objects are read back as pairs too."""
     from complaint_archive.adapters.store import envelope_of
     from complaint_events import DecodeError, ReasonCode
     from complaint_events.dead_letters import rejection_for
@@ -257,6 +308,13 @@ async def test_a_dead_letter_with_headers_is_logged_and_read_back(mongo_client, 
         entry = await archive.store.events.find_one({"_id": letter.event_id})
     assert archived.new == 1
     assert envelope_of(entry) == letter
+    stored = entry["envelope"]["payload"]["original_headers"]
+    objects = [{"name": name, "value": value} for name, value in stored]
+    older = {
+        **entry["envelope"],
+        "payload": {**entry["envelope"]["payload"], "original_headers": objects},
+    }
+    assert envelope_of({**entry, "envelope": older}) == letter
 
 
 async def test_the_document_count_is_the_number_of_complaints_archived(mongo_client, database_name):
