@@ -166,12 +166,19 @@ class E2ESystem:
     async def command(
         self, ref: str, command: str, body: dict[str, Any], key: str = "admin"
     ) -> dict[str, Any]:
-        """POST /v1/complaints/{ref}/{command} (a lifecycle command), expecting 202."""
-        answer = await self.http.post(
-            self.url("intake", f"/v1/complaints/{ref}/{command}"),
-            json=body,
-            headers=self.headers(key),
-        )
+        """POST /v1/complaints/{ref}/{command} (a lifecycle command), expecting 202. Intake
+        answers 409 `received` until it has consumed the classification: wait for that."""
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            answer = await self.http.post(
+                self.url("intake", f"/v1/complaints/{ref}/{command}"),
+                json=body,
+                headers=self.headers(key),
+            )
+            waiting = answer.status_code == 409 and answer.json().get("state") == "received"
+            if not waiting or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.5)
         assert answer.status_code == 202, f"{command} refused: {answer.status_code} {answer.text}"
         return dict(answer.json())
 

@@ -1,13 +1,15 @@
 """In-memory stand-ins for the store, the number allocator and the publisher (unit tests)."""
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from complaint_events import Envelope
+from complaint_intake.domain.lifecycle import Position, classified
 from complaint_intake.domain.numbers import complaint_number
 from complaint_intake.domain.records import Reservation
-from complaint_intake.use_cases import ComplaintRecord
+from complaint_intake.use_cases import ComplaintRecord, Pending, Standing
 
 
 class MemoryStore:
@@ -61,3 +63,38 @@ class MemoryPublisher:
         if self.down:
             raise ConnectionError("broker down")
         self.events.extend(events)
+
+
+class MemoryStates:
+    """The lifecycle store in memory, with the same revision check as MongoDB's."""
+
+    def __init__(self) -> None:
+        self.standings: dict[str, Standing] = {}
+
+    async def standing(self, complaint_id: str) -> Standing:
+        return self.standings.get(complaint_id, Standing())
+
+    async def move(
+        self, complaint_id: str, revision: int, position: Position, pending: Pending
+    ) -> bool:
+        current = await self.standing(complaint_id)
+        if current.revision != revision:
+            return False
+        self.standings[complaint_id] = replace(
+            current, position=position, revision=revision + 1, pending=pending
+        )
+        return True
+
+    async def published(self, complaint_id: str, event_id: str) -> None:
+        current = await self.standing(complaint_id)
+        if current.pending is not None and current.pending.event.event_id == event_id:
+            self.standings[complaint_id] = replace(current, pending=None)
+
+    async def classified(
+        self, complaint_id: str, event_id: str, policy_id: str, decision: str, needs_review: bool
+    ) -> None:
+        current = await self.standing(complaint_id)
+        position = classified(current.position, decision, needs_review=needs_review)
+        self.standings[complaint_id] = replace(
+            current, position=position, policy_id=policy_id, revision=current.revision + 1
+        )

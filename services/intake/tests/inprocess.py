@@ -15,7 +15,7 @@ from complaint_intake.use_cases import Intake
 from complaint_runtime import ApiKeys
 from complaint_runtime.auth import KeyEntry, digest
 
-from .fakes import MemoryNumbers, MemoryPublisher, MemoryStore
+from .fakes import MemoryNumbers, MemoryPublisher, MemoryStates, MemoryStore
 
 WRITER, READER, CRM_ONLY = "writer-key", "reader-key", "crm-key"
 
@@ -34,12 +34,19 @@ def api_keys(rate: str = "10000/second") -> ApiKeys:
 class Fakes:
     def __init__(self) -> None:
         self.store, self.numbers, self.publisher = MemoryStore(), MemoryNumbers(), MemoryPublisher()
+        self.states = MemoryStates()
 
     @asynccontextmanager
     async def open(
         self, settings: IntakeSettings, broker: KafkaBroker, wiring: Wiring
     ) -> AsyncIterator[Intake]:
-        yield Intake(self.store, self.numbers, self.publisher, clock=lambda: datetime.now(UTC))
+        yield Intake(
+            self.store,
+            self.numbers,
+            self.publisher,
+            clock=lambda: datetime.now(UTC),
+            states=self.states,
+        )
 
 
 def make_app(fakes: Fakes, *, rate: str = "10000/second", **settings: object) -> FastAPI:

@@ -17,8 +17,20 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from httpx import ASGITransport, AsyncClient
+from pymongo import AsyncMongoClient
 
-from complaint_events import DecodeError, TopicSpec, decode, topic_name
+from complaint_events import (
+    CLASSIFIED,
+    ComplaintClassified,
+    DecodeError,
+    TopicSpec,
+    decode,
+    encode,
+    headers_for,
+    message_key,
+    new_event,
+    topic_name,
+)
 from complaint_intake.app import build
 from complaint_intake.settings import IntakeSettings
 from complaint_runtime.auth import digest
@@ -160,3 +172,42 @@ def decoded_or_none(record: Any) -> Any:
         return decode(record.value, record.headers)
     except DecodeError:
         return None
+
+
+async def classify(
+    settings: IntakeSettings, complaint_id: str, policy_id: str, decision: str = "accept"
+) -> None:
+    """Publish the classifier's decision for the complaint and wait until intake took it."""
+    acceptance: dict[str, Any] = {"decision": decision}
+    if decision == "transfer":
+        acceptance["transfer_to"] = "market_regulation"
+    payload = ComplaintClassified.model_validate(
+        {
+            "policy_id": policy_id,
+            "policy_version": "test",
+            "severity": "general",
+            "severity_rank": 0,
+            "acceptance": acceptance,
+        }
+    )
+    event = new_event(payload, producer="classifier", complaint_id=complaint_id)
+    topic = topic_name(CLASSIFIED, settings.topic_prefix)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(
+            topic, encode(event), key=message_key(event), headers=headers_for(event)
+        )
+    finally:
+        await producer.stop()
+    client: AsyncMongoClient[Any] = AsyncMongoClient(settings.mongodb_uri)
+    try:
+        lifecycle = client[settings.mongodb_database]["lifecycle"]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if await lifecycle.find_one({"_id": complaint_id, "policy_id": policy_id}):
+                return
+            await asyncio.sleep(0.2)
+        raise TimeoutError(f"intake did not take the classification of {complaint_id}")
+    finally:
+        await client.close()

@@ -78,11 +78,14 @@ async def test_a_key_over_its_rate_limit_gets_429() -> None:
 
 async def test_commands_need_a_known_complaint_by_id_or_number() -> None:
     fakes = Fakes()
-    command = json.dumps({"actor": "qa-1", "department": "QA"})
+    command = json.dumps({"actor": "qa-1", "department": "quality_department"})
     async with running(make_app(fakes)) as client:
         received = (
             await client.post("/v1/complaints", content=raw(submission()), headers=as_writer())
         ).json()
+        await fakes.states.classified(
+            received["complaint_id"], "e-1", "retail-service", "accept", needs_review=False
+        )
         by_number = await client.post(
             f"/v1/complaints/{received['complaint_number']}/assign",
             content=command,

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 from complaint_events import LIFECYCLE, RECEIVED
 from complaint_intake.settings import IntakeSettings
 
-from .live import in_process, read_events, source
+from .live import classify, in_process, read_events, source
 from .samples import raw, submission
 
 pytestmark = pytest.mark.integration
@@ -61,9 +61,10 @@ async def test_commands_are_published_for_known_complaints_only(
         received = (
             await client.post("/v1/complaints", content=raw(submission(source_system=system)))
         ).json()
+        await classify(live_settings, received["complaint_id"], "retail-service")
         assigned = await client.post(
             f"/v1/complaints/{received['complaint_number']}/assign",
-            content=json.dumps({"actor": "qa-1", "department": "QA"}),
+            content=json.dumps({"actor": "qa-1", "department": "finance"}),
         )
         closed = await client.post(
             f"/v1/complaints/{received['complaint_id']}/close",

@@ -28,14 +28,18 @@ from complaint_runtime import (
 )
 
 from .adapters.kafka import KafkaPublisher
+from .adapters.lifecycle_store import MongoStates
 from .adapters.mongo import MongoStore
 from .adapters.numbering import NumberAllocator, NumberClaims
+from .adapters.policies import load_policies
 from .adapters.retrying import briefly
 from .domain.numbers import NumbersExhausted
 from .domain.parsing import Incoming, submission_model
+from .domain.policy_terms import Policies
 from .domain.records import Receipt
 from .domain.refusals import Refusal
 from .entrypoints.batching import GroupCommit
+from .entrypoints.classifications import subscribe_classifications
 from .entrypoints.deps import Wiring
 from .entrypoints.http_commands import commands_router
 from .entrypoints.http_common import (
@@ -67,6 +71,7 @@ def build(
     *,
     keys: ApiKeys | None = None,
     open_intake: IntakeOpener | None = None,
+    policies: Policies | None = None,
 ) -> FastAPI:
     """The whole service as one ASGI app: REST API, subscriber, health and metrics.
 
@@ -75,9 +80,13 @@ def build(
     registry = CollectorRegistry()
     service_info(registry, SERVICE, VERSION)
     broker = make_broker(settings, service=SERVICE, registry=registry)
-    wiring = Wiring(settings, IntakeMetrics(registry))
+    wiring = Wiring(
+        settings, IntakeMetrics(registry), policies or load_policies(settings.policies_dir)
+    )
     if settings.consume_submissions:
         subscribe(broker, wiring, DeadLetters(broker, settings, service=SERVICE, registry=registry))
+    if settings.consume_classifications:
+        subscribe_classifications(broker, wiring)
     opener = open_intake or mongo_intake
 
     @asynccontextmanager
@@ -134,6 +143,7 @@ async def mongo_intake(
             ),
             publisher=publisher,
             clock=utc_now,
+            states=MongoStates(database),
         )
     finally:
         wiring.store_ping = None

@@ -1,5 +1,6 @@
 """Intake's settings: the shared ones (see complaint_runtime) plus those below, from the env."""
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -7,10 +8,24 @@ from pydantic import Field, field_validator
 from complaint_events import Channel
 from complaint_runtime import ServiceSettings
 
+REPO_DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
+
 
 class IntakeSettings(ServiceSettings):
     mongodb_database: str = Field("intake", description="Intake's own database.")
     http_port: int = Field(8001, ge=1, le=65535, description="Port of the HTTP server.")
+    policies_dir: Path = Field(
+        REPO_DEPLOY / "policies",
+        description="Folder of policy presets; intake checks commands against each "
+        "<policy-id>/classification.yaml and lifecycle.yaml.",
+        validation_alias="POLICIES_DIR",
+    )
+    consume_classifications: bool = Field(
+        True,
+        description="Consume the classified topic to follow each complaint's lifecycle state "
+        "(the state is shared in MongoDB: one consuming replica is enough).",
+        validation_alias="INTAKE_CONSUME_CLASSIFICATIONS",
+    )
 
     max_body_bytes: int = Field(
         512 * 1024,

@@ -1,12 +1,13 @@
 """Intake's use cases, one function each; they see storage and Kafka only through Protocols."""
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from complaint_events import Envelope, FieldError, LifecycleEvent, new_event
 
+from .domain.lifecycle import Position
 from .domain.normalise import complete
 from .domain.parsing import Incoming
 from .domain.records import (
@@ -44,6 +45,40 @@ class Store(Protocol):
         """A published complaint by its id or its number."""
 
 
+@dataclass(frozen=True)
+class Pending:
+    """A command whose state change is stored but whose event Kafka may not have yet."""
+
+    event: Envelope[Any]
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What intake holds of a complaint's lifecycle; `revision` changes with every write."""
+
+    position: Position = field(default_factory=Position)
+    policy_id: str | None = None
+    revision: int = 0
+    pending: Pending | None = None
+
+
+class States(Protocol):
+    async def standing(self, complaint_id: str) -> Standing: ...
+
+    async def move(
+        self, complaint_id: str, revision: int, position: Position, pending: Pending
+    ) -> bool:
+        """Store the new position if the revision is still `revision`; False otherwise."""
+
+    async def published(self, complaint_id: str, event_id: str) -> None: ...
+
+    async def classified(
+        self, complaint_id: str, event_id: str, policy_id: str, decision: str, needs_review: bool
+    ) -> None:
+        """Take a classification (the newest by event id wins)."""
+
+
 class Numbers(Protocol):
     async def take(self, count: int, now: datetime) -> list[str]: ...
 
@@ -59,6 +94,7 @@ class Intake:
     numbers: Numbers
     publisher: Publisher
     clock: Callable[[], datetime]
+    states: States
 
 
 async def receive(intake: Intake, batch: Sequence[Incoming]) -> list[Receipt | Refusal]:
@@ -141,7 +177,3 @@ def _conflict(key: str) -> Refusal:
 def lifecycle_event(complaint: ComplaintRecord, command: LifecycleEvent) -> Envelope[Any]:
     """The event a staff command records; built once, so a retried publish reuses its id."""
     return new_event(command, producer=PRODUCER, complaint_id=complaint.complaint_id)
-
-
-async def record_command(intake: Intake, event: Envelope[Any]) -> None:
-    await intake.publisher.publish([event])

@@ -1,12 +1,13 @@
 """What the routes and the subscriber need, built in the lifespan and found on `app.state`."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from ..domain.parsing import Incoming
+from ..domain.policy_terms import Policies
 from ..domain.records import Receipt
 from ..domain.refusals import Refusal
 from ..metrics import IntakeMetrics
@@ -19,6 +20,7 @@ from .batching import GroupCommit
 class Wiring:
     settings: IntakeSettings
     metrics: IntakeMetrics
+    policies: Policies = field(default_factory=Policies)
     intake: Intake | None = None  # set once the clients are open
     committer: GroupCommit[Incoming, Receipt | Refusal] | None = None
     store_ping: Callable[[], Awaitable[None]] | None = None

@@ -7,15 +7,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from complaint_events import LIFECYCLE_COMMANDS, LifecycleEvent
+from complaint_events import LIFECYCLE_COMMANDS, Envelope, LifecycleEvent
 from complaint_runtime import ApiKeys, Caller, require
 
 from ..adapters.retrying import briefly
+from ..commands import PolicyRefusal
+from ..commands import record as record_command
+from ..domain.lifecycle import NotAllowed
 from ..domain.parsing import parse_command
 from ..domain.refusals import Refusal
-from ..use_cases import lifecycle_event, record_command
 from .deps import Wiring, WiringDep
-from .http_common import json_body, read_body, refusal_response
+from .http_common import error_response, json_body, read_body, refusal_response
 from .http_submissions import ERRORS, Ref, find_complaint
 
 
@@ -54,10 +56,16 @@ def _endpoint(command: str, writer: Any) -> Callable[..., Awaitable[Any]]:
         complaint = await find_complaint(wiring, ref, caller)
         if isinstance(complaint, JSONResponse):
             return complaint
-        event = lifecycle_event(complaint, payload)
         intake, _ = wiring.ready()
         wait = wiring.settings.unavailable_after_seconds
-        await briefly(f"record {command}", lambda: record_command(intake, event), seconds=wait)
+        outcome = await briefly(
+            f"record {command}",
+            lambda: record_command(intake, wiring.policies, complaint, payload),
+            seconds=wait,
+        )
+        if not isinstance(outcome, Envelope):
+            return _refused(outcome)
+        event = outcome
         wiring.metrics.commands.labels(command).inc()
         return CommandRecorded(
             event_id=event.event_id,
@@ -68,6 +76,19 @@ def _endpoint(command: str, writer: Any) -> Callable[..., Awaitable[Any]]:
 
     record.__doc__ = f"Publish `{LIFECYCLE_COMMANDS[command].event_type}` for the complaint."
     return record
+
+
+def _refused(outcome: NotAllowed | PolicyRefusal) -> JSONResponse:
+    if isinstance(outcome, NotAllowed):
+        return error_response(
+            409,
+            "not_allowed_now",
+            outcome.detail,
+            state=outcome.state.value,
+            allowed_commands=list(outcome.allowed),
+        )
+    detail = f"not known to policy {outcome.policy_id}"
+    return error_response(422, "not_in_policy", detail, list(outcome.field_errors))
 
 
 async def _parse(command: str, request: Request, wiring: Wiring) -> LifecycleEvent | JSONResponse:

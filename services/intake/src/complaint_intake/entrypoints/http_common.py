@@ -35,6 +35,8 @@ class ErrorBody(BaseModel):
     reason_codes: list[str] = Field(examples=[["validation_failed"]])
     detail: str
     field_errors: list[FieldError] = Field(default_factory=list)
+    state: str | None = Field(None, description="The complaint's lifecycle state (409).")
+    allowed_commands: list[str] | None = Field(None, description="What it takes now (409).")
 
 
 def error_response(
@@ -43,9 +45,11 @@ def error_response(
     detail: str,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
-    body = ErrorBody(reason_codes=[reason], detail=detail, field_errors=errors or [])
-    return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
+    body = ErrorBody(reason_codes=[reason], detail=detail, field_errors=errors or [], **extra)
+    content = body.model_dump(mode="json", exclude_none=True)
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 def refusal_response(refusal: Refusal) -> JSONResponse:
