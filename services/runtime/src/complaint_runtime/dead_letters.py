@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -16,6 +17,7 @@ from .retry import until_done
 from .settings import ServiceSettings
 
 log = logging.getLogger("complaints.dead_letters")
+COMPLAINT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 MAX_ORIGINAL_BYTES = 512 * 1024
 """The most of a refused message (value, key and headers together) a dead letter carries:
@@ -66,7 +68,7 @@ class DeadLetters:
             partition=record.partition,
             offset=record.offset,
         )
-        event = new_event(payload, producer=self.service)
+        event = new_event(payload, producer=self.service, complaint_id=complaint_of(record))
         async for attempt in until_done("publish dead letter"):
             with attempt:
                 await publish(self.broker, self.settings, event)
@@ -90,6 +92,16 @@ class DeadLetters:
         except DecodeError as error:
             await self.send(record, error)
             return None
+
+
+def complaint_of(record: ConsumerRecord[Any, Any]) -> str | None:
+    """The complaint a refused record is about, so its dead letter shows on the complaint:
+    every event but a submission is keyed by its complaint id."""
+    try:
+        key = (record.key or b"").decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    return key if COMPLAINT_ID.fullmatch(key) else None
 
 
 def room_for_value(key: bytes | None, headers: Any) -> int:
