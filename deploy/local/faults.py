@@ -73,7 +73,7 @@ from complaint_events import (
     read_headers,
     topic_name,
 )
-from deploy.local.stack import FERRETDB_BUILD
+from deploy.local.stack import MONGO_BUILD
 from deploy.local.system import (
     DEPLOY,
     NAMES,
@@ -96,7 +96,6 @@ DEFAULT_PORTS = {
     "KAFKA_PORT": 29392,
     "KAFKA_CONTROLLER_PORT": 29393,
     "MONGO_PORT": 27417,
-    "FERRETDB_DEBUG_PORT": 28488,
 }
 DUE_SOURCE, CALM_SOURCE = "faults-due", "faults-calm"
 SHORT_POLICY, CALM_POLICY = "faults-short", "faults-calm"
@@ -361,7 +360,7 @@ def _few(items: Iterable[Any], shown: int = 3) -> str:
 
 @dataclass
 class PrivateStack:
-    """Kafka and FerretDB of the suite's own, driven by deploy/local/stack.py."""
+    """Kafka and the MongoDB-protocol server of the suite's own, driven by deploy/local/stack.py."""
 
     directory: Path
     ports: dict[str, int]
@@ -377,7 +376,7 @@ class PrivateStack:
     def prepare(self) -> None:
         """Fresh data; the binaries of the main `.stack/` linked in, so nothing is rebuilt."""
         shutil.rmtree(self.directory / "data", ignore_errors=True)
-        for server, build in (("kafka", "kafka-3.9.1"), ("mongo", FERRETDB_BUILD)):
+        for server, build in (("kafka", "kafka-3.9.1"), ("mongo", MONGO_BUILD)):
             shared, mine = SHARED_STACK / server / build, self.directory / server / build
             mine.parent.mkdir(parents=True, exist_ok=True)
             if shared.exists() and not mine.exists() and shared.resolve() != mine.resolve():
@@ -681,7 +680,7 @@ class Chaos:
 
     @staticmethod
     def plan(rng: random.Random, load_seconds: float, kills_each: int) -> list[Fault]:
-        """Each service killed `kills_each` times and Kafka and FerretDB restarted once while
+        """Each service killed `kills_each` times and Kafka and the MongoDB server restarted once while
         the load comes in; the notifier's kills fall while its notices fall due (the minute
         after each submission)."""
         faults = []

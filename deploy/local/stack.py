@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Provision, start and stop the local Kafka (KRaft) and FerretDB servers without a Docker engine.
+"""Provision, start and stop the local Kafka (KRaft) and MongoDB-protocol servers without Docker.
 
 Standard library only, so it runs before the Python workspace exists. Everything it downloads,
 builds or writes lives under STACK_DIR (default: `.stack/` at the repository root, git-ignored).
@@ -11,21 +11,20 @@ builds or writes lives under STACK_DIR (default: `.stack/` at the repository roo
     python3 deploy/local/stack.py env                  shell exports for the running stack
     python3 deploy/local/stack.py reset                stop everything and delete the data
 
-FERRETDB_BACKEND=sqlite (default) keeps FerretDB's data in SQLite files; FERRETDB_BACKEND=postgresql
-stores it in a PostgreSQL cluster of its own (server "postgres", 127.0.0.1:POSTGRES_PORT, default
-25432) made from the installed PostgreSQL programs. See deploy/local/FERRETDB_BACKENDS.md.
+The MongoDB-protocol server is secantus-mdb (the wire protocol over WiredTiger, mongod's storage
+engine), built with cargo from crates.io: a test and development stand-in, never shipped; production
+runs a mongod replica set (docker-compose.yml, deploy/k8s).
 """
 
 from __future__ import annotations
 
 import base64
 import fcntl
-import json
 import os
-import pwd
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -37,26 +36,15 @@ ROOT = Path(__file__).resolve().parents[2]
 STACK_DIR = Path(os.environ.get("STACK_DIR", ROOT / ".stack")).resolve()
 HOST = "127.0.0.1"
 KAFKA_VERSION = "3.9.1"
-FERRETDB_VERSION = "v1.24.2"
-FERRETDB_MODULE = "github.com/FerretDB/FerretDB"
-# FerretDB 1.24's SQLite backend looks documents up by `_ferretdb_sjson->'$._id'` but indexes
-# `_ferretdb_sjson->"_id"`: SQLite matches an expression index only on the same expression, so
-# every find, update and delete by `_id` read the whole table (60 ms per write at 10,000
-# documents of 5 KB, growing with the collection; upstream FerretDB#2340, #3235). The build
-# looks them up by the indexed expression; the result set is the same, only the plan differs.
-FERRETDB_PATCHES = (
-    (
-        "internal/backends/sqlite/metadata/metadata.go",
-        "IDColumn = DefaultColumn + \"->'$._id'\"",
-        'IDColumn = DefaultColumn + `->"_id"`',
-    ),
+MONGO_CRATE = "secantus-mdb"
+MONGO_VERSION = "0.5.3-beta.196"
+MONGO_BINARY = "secantusd-rs"
+BUILD_TOOLS = (
+    ("cmake", "install CMake (Debian: apt-get install cmake)"),
+    ("cc", "install a C compiler (Debian: apt-get install build-essential)"),
 )
-FERRETDB_BUILD = f"ferretdb-{FERRETDB_VERSION}-id-index"
-BACKENDS = ("sqlite", "postgresql")
-POSTGRES_DATABASE = "ferretdb"
-POSTGRES_ROLE = "ferretdb"
-POSTGRES_INSTALL_HINT = "install PostgreSQL 13+ (Debian: apt-get install postgresql)"
-POSTGRES_PROGRAMS = ("initdb", "pg_ctl", "postgres", "createdb")
+MONGO_BUILD = f"{MONGO_BINARY}-{MONGO_VERSION}"
+OP_MSG = 2013
 
 
 class StackError(RuntimeError):
@@ -76,18 +64,6 @@ def port_open(number: int) -> bool:
         return sock.connect_ex((HOST, number)) == 0
 
 
-def ferretdb_backend() -> str:
-    backend = os.environ.get("FERRETDB_BACKEND", "sqlite")
-    if backend not in BACKENDS:
-        raise StackError(f"FERRETDB_BACKEND={backend!r} is not one of: {', '.join(BACKENDS)}")
-    return backend
-
-
-def major_minor(bin_dir: Path) -> tuple[int, ...]:
-    """/usr/lib/postgresql/15/bin -> (15,): so that 15 ranks above 9.6."""
-    return tuple(int(part) for part in bin_dir.parent.name.split(".") if part.isdigit())
-
-
 def require_tool(tool: str, hint: str) -> str:
     found = shutil.which(tool)
     if not found:
@@ -100,9 +76,8 @@ def run(
     log: Path,
     what: str,
     cwd: Path | None = None,
-    user: pwd.struct_passwd | None = None,
 ) -> None:
-    """Run a provisioning step to its end, as `user` if given (only root can ask for that)."""
+    """Run a provisioning step to its end."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         try:
@@ -112,9 +87,6 @@ def run(
                 stderr=subprocess.STDOUT,
                 cwd=cwd,
                 check=False,
-                user=user.pw_uid if user else None,
-                group=user.pw_gid if user else None,
-                extra_groups=[] if user else None,
             )
         except OSError as error:  # e.g. the program is out of the user's reach
             raise StackError(f"{what}: cannot run {cmd[0]}: {error.strerror}") from error
@@ -269,242 +241,104 @@ class Kafka(Server):
         return self.java("kafka.Kafka", str(self.home / "server.properties"))
 
 
-def patch_ferretdb(source: Path) -> None:
-    for relative, original, patched in FERRETDB_PATCHES:
-        path = source / relative
-        text = path.read_text()
-        if text.count(original) != 1:
-            raise StackError(f"FerretDB patch no longer applies: {relative} lacks {original!r}")
-        path.write_text(text.replace(original, patched))
+class MongoServer(Server):
+    """secantus-mdb: the MongoDB wire protocol over WiredTiger, built with cargo from crates.io.
 
+    A development and test server (GPL-2.0-only, run as a separate process, never shipped in an
+    image); production runs a mongod replica set. Standalone, so the driver talks to the address
+    it was given; every commit synced to disk, so a `kill -9` loses no acknowledged write.
+    """
 
-class FerretDB(Server):
     port_env = "MONGO_PORT"
 
     def __init__(self) -> None:
-        super().__init__("mongo", port("MONGO_PORT", 27117), "Listening on")
-        self.debug_port = port("FERRETDB_DEBUG_PORT", 28088)
+        super().__init__("mongo", port("MONGO_PORT", 27117), "listening on")
 
     @property
     def binary(self) -> Path:
-        return self.home / FERRETDB_BUILD
+        return self.home / MONGO_BUILD
+
+    @property
+    def config_file(self) -> Path:
+        return self.home / "secantusd.toml"
 
     def provision(self) -> None:
         if self.binary.exists():
             return
-        go = require_tool(
-            "go", "install Go 1.22+ (https://go.dev/doc/install or apt-get install golang)"
+        cargo = require_tool("cargo", "install Rust with cargo (https://rustup.rs)")
+        for tool, hint in BUILD_TOOLS:
+            require_tool(tool, hint)
+        print(f"mongo: building {MONGO_CRATE} {MONGO_VERSION} with cargo (first run only, ~4 min)")
+        root = self.home / "cargo-root"
+        cmd = [cargo, "install", MONGO_CRATE, "--version", f"={MONGO_VERSION}", "--locked"]
+        run(
+            [*cmd, "--ignore-rust-version", "--root", str(root)],
+            self.home / "provision.log",
+            "cargo install " + MONGO_CRATE,
         )
-        print(f"mongo: building FerretDB {FERRETDB_VERSION} with Go (first run only, ~2 min)")
-        log = self.home / "provision.log"
-        self.home.mkdir(parents=True, exist_ok=True)
-        info = subprocess.run(
-            [go, "mod", "download", "-json", f"{FERRETDB_MODULE}@{FERRETDB_VERSION}"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=self.home,
-        )
-        if info.returncode != 0:
-            raise StackError(f"go mod download of FerretDB failed: {info.stderr.strip()[-300:]}")
-        source = self.home / "src"
-        shutil.rmtree(source, ignore_errors=True)
-        shutil.copytree(json.loads(info.stdout)["Dir"], source)
-        for path in source.rglob("*"):
-            path.chmod(path.stat().st_mode | 0o200)
-        # A module-cache copy lacks the version file the binary embeds and checks at start-up.
-        (source / "build" / "version" / "version.txt").write_text(FERRETDB_VERSION + "\n")
-        patch_ferretdb(source)
-        tmp = self.binary.with_suffix(".tmp")
-        run([go, "build", "-trimpath", "-o", str(tmp), "./cmd/ferretdb"], log, "go build", source)
-        tmp.rename(self.binary)
-        shutil.rmtree(source, ignore_errors=True)
-
-    @property
-    def backend_file(self) -> Path:
-        return self.home / "backend"
-
-    def up(self) -> str:
-        running = self.backend_file.read_text() if self.backend_file.exists() else "sqlite"
-        if self.pid() and running != ferretdb_backend():
-            raise StackError(
-                f"mongo: already running with the {running} backend; "
-                f"stop it first (stack.py down mongo) to switch to {ferretdb_backend()}"
-            )
-        return super().up()
+        (root / "bin" / MONGO_BINARY).rename(self.binary)
+        shutil.rmtree(root, ignore_errors=True)
 
     def prepare_data(self) -> None:
-        (STACK_DIR / "data" / "ferretdb").mkdir(parents=True, exist_ok=True)
-        self.backend_file.write_text(ferretdb_backend())
-
-    def storage(self) -> list[str]:
-        data = STACK_DIR / "data" / "ferretdb"
-        if ferretdb_backend() == "sqlite":
-            return ["--handler=sqlite", f"--sqlite-url=file:{data}/"]
-        return ["--handler=postgresql", f"--postgresql-url={Postgres().url}"]
+        data = STACK_DIR / "data" / "mongo"
+        data.mkdir(parents=True, exist_ok=True)
+        self.config_file.write_text(
+            MONGO_CONFIG.format(
+                host=HOST,
+                port=self.port,
+                data=data,
+                cache=os.environ.get("MONGO_CACHE_SIZE", "1G"),
+                log_level=os.environ.get("MONGO_LOG_LEVEL", "WARNING"),
+            )
+        )
 
     def command(self) -> list[str]:
-        data = STACK_DIR / "data" / "ferretdb"
-        return [
-            str(self.binary),
-            *self.storage(),
-            f"--state-dir={data}",
-            f"--listen-addr={HOST}:{self.port}",
-            f"--debug-addr={HOST}:{self.debug_port}",
-            "--telemetry=disable",
-            "--log-level=" + os.environ.get("FERRETDB_LOG_LEVEL", "WARN"),
-        ]
-
-    def logged_ready(self) -> bool:
-        # FerretDB logs nothing at WARN once ready; an answering port is the signal.
-        return True
-
-
-class Postgres(Server):
-    """FerretDB's PostgreSQL backend: a cluster of the stack's own, started with pg_ctl.
-
-    PostgreSQL refuses to run as root, so as root the cluster belongs to POSTGRES_OS_USER
-    (default `postgres`, created with useradd when missing). It listens on 127.0.0.1 only,
-    with no Unix socket, and trusts every local TCP connection: a development server.
-    """
-
-    port_env = "POSTGRES_PORT"
-
-    def __init__(self) -> None:
-        super().__init__("postgres", port("POSTGRES_PORT", 25432), None)
-
-    @property
-    def data(self) -> Path:
-        return STACK_DIR / "data" / "postgres"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.data / "postmaster.pid"
-
-    @property
-    def url(self) -> str:
-        return f"postgres://{POSTGRES_ROLE}@{HOST}:{self.port}/{POSTGRES_DATABASE}"
-
-    def pid(self) -> int | None:
-        try:
-            pid = int(self.pid_file.read_text().split()[0])
-            os.kill(pid, 0)
-        except (OSError, IndexError, ValueError):
-            return None
-        return pid
-
-    def programs(self) -> Path:
-        """The folder holding initdb, pg_ctl, postgres and createdb (Debian keeps them off PATH)."""
-        configured = os.environ.get("POSTGRES_BIN_DIR")
-        if configured:
-            candidates = [Path(configured)]
-        else:
-            on_path = shutil.which("pg_ctl")
-            candidates = [Path(on_path).resolve().parent] if on_path else []
-            installed = Path("/usr/lib/postgresql").glob("*/bin")
-            candidates += sorted(installed, key=major_minor, reverse=True)
-        for folder in candidates:
-            if all((folder / tool).is_file() for tool in POSTGRES_PROGRAMS):
-                return folder
-        raise StackError(
-            f"postgres: the PostgreSQL programs ({', '.join(POSTGRES_PROGRAMS)}) are not installed"
-            f": {POSTGRES_INSTALL_HINT}"
-        )
-
-    def os_user(self) -> pwd.struct_passwd | None:
-        """Who runs the server: None for the current user, an unprivileged account for root."""
-        if os.geteuid() != 0:
-            return None
-        name = os.environ.get("POSTGRES_OS_USER", "postgres")
-        try:
-            account = pwd.getpwnam(name)
-        except KeyError:
-            useradd = require_tool(
-                "useradd", f"create an unprivileged user and name it in POSTGRES_OS_USER={name}"
-            )
-            cmd = [useradd, "--system", "--user-group", "--no-create-home", name]
-            run([*cmd, "--shell", "/usr/sbin/nologin"], self.home / "useradd.log", "useradd")
-            account = pwd.getpwnam(name)
-        if account.pw_uid == 0:
-            raise StackError(
-                f"postgres: POSTGRES_OS_USER={name!r} is root, which PostgreSQL refuses to run as"
-            )
-        return account
-
-    def require_access(self, user: pwd.struct_passwd) -> None:
-        """Fail in one line when a parent folder of STACK_DIR keeps the server's user out."""
-        check = ["/bin/sh", "-c", 'test -w "$1" && test -x "$1"', "sh", str(self.data)]
-        done = subprocess.run(
-            check, check=False, user=user.pw_uid, group=user.pw_gid, extra_groups=[]
-        )
-        if done.returncode != 0:
-            raise StackError(
-                f"postgres: user {user.pw_name} cannot reach {self.data}; choose a STACK_DIR "
-                "whose parent folders every user may enter (mode o+x)"
-            )
-
-    def provision(self) -> None:
-        self.programs()
-
-    def prepare_data(self) -> None:
-        user = self.os_user()
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.data.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if user is not None:
-            for folder in (self.home, self.data):
-                os.chown(folder, user.pw_uid, user.pw_gid)
-            self.require_access(user)
-        if (self.data / "PG_VERSION").exists():
-            return
-        print(f"postgres: creating a cluster in {self.data} (first run only)", flush=True)
-        initdb = [str(self.programs() / "initdb"), "-D", str(self.data), "-U", POSTGRES_ROLE]
-        options = ["--auth=trust", "--encoding=UTF8", "--no-locale"]
-        try:
-            run([*initdb, *options], self.home / "initdb.log", "initdb", self.home, user)
-        except StackError:
-            shutil.rmtree(self.data, ignore_errors=True)  # the next `up` starts afresh
-            raise
-        with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write(POSTGRES_CONF)
-        (self.data / "pg_hba.conf").write_text(POSTGRES_HBA)
+        return [str(self.binary), "--config", str(self.config_file)]
 
     def start(self) -> str:
-        programs = self.programs()
-        timeout = str(int(float(os.environ.get("STACK_START_TIMEOUT", "90"))))
-        pg_ctl = [str(programs / "pg_ctl"), "start", "-D", str(self.data), "-w", "-t", timeout]
-        options = ["-l", str(self.log_file), "-o", f"-p {self.port}"]
-        log = self.home / "pg_ctl.log"
-        try:
-            run([*pg_ctl, *options], log, "pg_ctl start", self.home, self.os_user())
-            self.create_database(programs)
-        except StackError as error:
-            self.down()
-            detail = self.last_lines() if self.log_file.exists() else ""
-            raise StackError(f"postgres: {error} {detail}".strip()) from error
-        return f"postgres: started on {HOST}:{self.port} (pid {self.pid()})"
+        started = super().start()
+        deadline = time.monotonic() + float(os.environ.get("STACK_START_TIMEOUT", "90"))
+        while not mongo_ping(self.port):
+            if time.monotonic() > deadline:
+                self.down()
+                raise StackError(f"mongo: never answered ping; {self.last_lines()}")
+            time.sleep(0.1)
+        return started
 
-    def create_database(self, programs: Path) -> None:
-        createdb = [str(programs / "createdb"), "-h", HOST, "-p", str(self.port)]
-        done = subprocess.run(
-            [*createdb, "-U", POSTGRES_ROLE, POSTGRES_DATABASE],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0 and "already exists" not in done.stderr:
-            raise StackError(f"createdb {POSTGRES_DATABASE} failed: {done.stderr.strip()}")
 
-    def down(self) -> str:
-        pid = self.pid()
-        if pid is None:
-            return f"{self.name}: not running"
-        os.kill(pid, signal.SIGINT)  # = pg_ctl stop -m fast: ends sessions, checkpoints, exits
-        for _ in range(240):
-            if self.pid() is None:
-                return f"{self.name}: stopped (pid {pid})"
-            time.sleep(0.25)
-        os.kill(pid, signal.SIGQUIT)  # = -m immediate: the next start runs crash recovery
-        return f"{self.name}: shut down immediately (pid {pid}) after a minute of waiting"
+def mongo_ping(number: int) -> bool:
+    """True when the server answers `{ping: 1}` with ok: 1 (an OP_MSG, standard library only)."""
+    ping = bson_document(b"\x10ping\x00" + (1).to_bytes(4, "little") + bson_string("$db", "admin"))
+    body = (0).to_bytes(4, "little") + b"\x00" + ping
+    header = (16 + len(body)).to_bytes(4, "little") + (1).to_bytes(4, "little")
+    message = header + (0).to_bytes(4, "little") + OP_MSG.to_bytes(4, "little") + body
+    try:
+        with socket.create_connection((HOST, number), timeout=2) as sock:
+            sock.sendall(message)
+            size = int.from_bytes(receive(sock, 4), "little")
+            reply = receive(sock, size - 4)
+    except OSError:
+        return False
+    return b"\x01ok\x00" + struct.pack("<d", 1.0) in reply
+
+
+def bson_string(key: str, value: str) -> bytes:
+    raw = value.encode() + b"\x00"
+    return b"\x02" + key.encode() + b"\x00" + len(raw).to_bytes(4, "little") + raw
+
+
+def bson_document(elements: bytes) -> bytes:
+    return (len(elements) + 5).to_bytes(4, "little") + elements + b"\x00"
+
+
+def receive(sock: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed")
+        data += chunk
+    return data
 
 
 POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
@@ -537,15 +371,18 @@ group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 """
 
-POSTGRES_CONF = """
-# Written by deploy/local/stack.py: TCP on 127.0.0.1 only (the port comes from pg_ctl -o -p).
-listen_addresses = '127.0.0.1'
-unix_socket_directories = ''
-max_connections = 200
-"""
+MONGO_CONFIG = """# Written by deploy/local/stack.py on every start.
+[server]
+host = "{host}"
+port = {port}
+storage_path = "{data}"
+log_level = "{log_level}"
+standalone = true
 
-POSTGRES_HBA = """# Written by deploy/local/stack.py: a development server, trusting 127.0.0.1 only.
-host all all 127.0.0.1/32 trust
+[storage]
+cache_size = "{cache}"
+log_file_max = "64MB"
+sync_on_commit = true
 """
 
 LOG4J = """log4j.rootLogger=WARN, stdout
@@ -556,27 +393,21 @@ log4j.logger.kafka.server.KafkaRaftServer=INFO
 """
 
 
-def servers(which: str | None, starting: bool = False) -> list[Server]:
-    """The servers an action is about, in start order; postgres goes with mongo when it backs it.
-
-    When stopping or reporting, a postgres still running counts even if FERRETDB_BACKEND no
-    longer says postgresql, so nothing is left behind.
-    """
-    postgres = Postgres()
-    backed = ferretdb_backend() == "postgresql" or (not starting and postgres.pid() is not None)
-    every = [Kafka(), *([postgres] if backed else []), FerretDB()]
-    names = {s.name for s in every} | {"postgres"}
-    if which not in (None, "mongodb", *names):
-        raise StackError(f"unknown server {which!r}: use kafka, mongo or postgres")
-    wanted = {None: names, "mongodb": {"mongo", "postgres"}, "mongo": {"mongo", "postgres"}}
-    chosen = wanted.get(which, {which})
-    if which == "postgres" and not backed:
-        return [postgres]
-    return [s for s in every if s.name in chosen]
+def servers(which: str | None) -> list[Server]:
+    """The servers an action is about, in start order."""
+    every: list[Server] = [Kafka(), MongoServer()]
+    if which in (None, "all"):
+        return every
+    if which == "mongodb":
+        which = "mongo"
+    chosen = [server for server in every if server.name == which]
+    if not chosen:
+        raise StackError(f"unknown server {which!r}: use kafka or mongo")
+    return chosen
 
 
 def env_lines() -> list[str]:
-    kafka, mongo = Kafka(), FerretDB()
+    kafka, mongo = Kafka(), MongoServer()
     return [
         f"export KAFKA_BOOTSTRAP_SERVERS={HOST}:{kafka.port}",
         f"export MONGODB_URI=mongodb://{HOST}:{mongo.port}/",
@@ -592,7 +423,7 @@ def main(argv: list[str]) -> int:
             STACK_DIR.mkdir(parents=True, exist_ok=True)
             lock = (STACK_DIR / "up.lock").open("w")
             fcntl.flock(lock, fcntl.LOCK_EX)  # two callers starting at once must not race
-            for server in servers(which, starting=True):
+            for server in servers(which):
                 was_running = server.pid() is not None
                 print(server.up(), flush=True)
                 if not was_running:

@@ -2,7 +2,7 @@
 
 schemathesis generates valid and invalid requests for every operation of `/openapi.json`
 (with the API key, and without it for some invalid ones); intake runs as a process on the real
-Kafka and FerretDB, on topics and a database of its own. No request may get a 5xx, and every
+Kafka and MongoDB-protocol server, on topics and a database of its own. No request may get a 5xx, and every
 answer must match the document (status code, content type, body schema). Every failure is
 collected, not only the first, and reported with the request that caused it.
 

@@ -1,9 +1,8 @@
 """The fault-injection suite (deploy/local/faults.py): its verifier on doctored inputs, and the
 whole suite at a reduced size with every fault still injected.
 
-`make faults` runs the full size (10,000 complaints); here 150 go through (the archive on FerretDB
-replaces documents by full scans, so its cost grows with the square of the size), each service
-is SIGKILLed once, the private Kafka broker and FerretDB are restarted once each.
+`make faults` runs the full size (10,000 complaints); here 150 go through, each service is
+SIGKILLed once, the private Kafka broker and MongoDB-protocol server are restarted once each.
 """
 
 from __future__ import annotations

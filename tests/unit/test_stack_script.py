@@ -48,10 +48,10 @@ def test_a_missing_toolchain_is_named_with_what_to_install(tmp_path) -> None:
         "mongo",
         STACK_DIR=str(tmp_path),
         MONGO_PORT=str(free_port()),
-        PATH=str(tmp_path),  # no go, no java, no mvn
+        PATH=str(tmp_path),  # no cargo, no java, no mvn
     )
     assert done.returncode == 1
-    assert "'go' is not installed" in done.stderr
+    assert "'cargo' is not installed: install Rust with cargo" in done.stderr
     assert not list(tmp_path.glob("*/server.pid"))
 
 
@@ -72,68 +72,42 @@ def test_status_of_a_stack_never_started(tmp_path) -> None:
     assert done.stdout.splitlines() == ["kafka: stopped", "mongo: stopped"]
 
 
-def test_an_unknown_ferretdb_backend_is_refused_in_one_line(tmp_path) -> None:
-    done = stack("up", "mongo", STACK_DIR=str(tmp_path), FERRETDB_BACKEND="mysql")
+def test_an_unknown_server_is_refused_in_one_line(tmp_path) -> None:
+    done = stack("up", "postgres", STACK_DIR=str(tmp_path))
     assert done.returncode == 1
-    assert done.stderr.strip() == (
-        "stack: FERRETDB_BACKEND='mysql' is not one of: sqlite, postgresql"
-    )
+    assert done.stderr.strip() == "stack: unknown server 'postgres': use kafka or mongo"
 
 
-def test_missing_postgresql_programs_say_how_to_install_them_and_start_nothing(tmp_path) -> None:
+def test_a_missing_cmake_is_named_before_anything_is_built(tmp_path) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "cargo").symlink_to("/bin/true")  # cargo present, cmake and cc not
     done = stack(
-        "up",
-        "mongo",
-        STACK_DIR=str(tmp_path),
-        FERRETDB_BACKEND="postgresql",
-        POSTGRES_BIN_DIR=str(tmp_path),  # holds no initdb, pg_ctl, postgres, createdb
-        POSTGRES_PORT=str(free_port()),
-        MONGO_PORT=str(free_port()),
+        "up", "mongo", STACK_DIR=str(tmp_path), PATH=str(tools), MONGO_PORT=str(free_port())
     )
     assert done.returncode == 1
-    assert len(done.stderr.strip().splitlines()) == 1
-    assert "apt-get install postgresql" in done.stderr
-    assert not list(tmp_path.rglob("server.pid"))
-    assert not (tmp_path / "data" / "postgres").exists()
-
-
-def test_a_postgres_port_in_use_names_the_variable(tmp_path) -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        done = stack(
-            "up",
-            "postgres",
-            STACK_DIR=str(tmp_path),
-            POSTGRES_PORT=str(port),
-            FERRETDB_BACKEND="postgresql",
-        )
-    assert done.returncode == 1
-    assert f"port {port} is in use" in done.stderr
-    assert "POSTGRES_PORT" in done.stderr
-
-
-def test_status_of_a_postgresql_backed_stack_lists_postgres_before_mongo(tmp_path) -> None:
-    done = stack("status", STACK_DIR=str(tmp_path), FERRETDB_BACKEND="postgresql")
-    assert done.stdout.splitlines() == ["kafka: stopped", "postgres: stopped", "mongo: stopped"]
-
-
-@pytest.mark.skipif(os.geteuid() != 0, reason="only root chooses another user for PostgreSQL")
-def test_root_as_the_postgres_user_is_refused(tmp_path) -> None:
-    programs = tmp_path / "bin"
-    programs.mkdir()
-    for name in ("initdb", "pg_ctl", "postgres", "createdb"):
-        (programs / name).write_text("")  # found, never run: the refusal comes first
-    done = stack(
-        "up",
-        "postgres",
-        STACK_DIR=str(tmp_path),
-        FERRETDB_BACKEND="postgresql",
-        POSTGRES_BIN_DIR=str(programs),
-        POSTGRES_OS_USER="root",
-        POSTGRES_PORT=str(free_port()),
+    assert (
+        done.stderr.strip()
+        == "stack: 'cmake' is not installed: install CMake (Debian: apt-get install cmake)"
     )
-    assert done.returncode == 1
-    assert "POSTGRES_OS_USER='root' is root, which PostgreSQL refuses" in done.stderr
-    assert not (tmp_path / "data" / "postgres" / "PG_VERSION").exists()
+    assert not (tmp_path / "mongo" / "provision.log").exists()
+
+
+def test_the_mongo_server_config_is_standalone_durable_and_quiet(tmp_path, monkeypatch) -> None:
+    from deploy.local import stack as script
+
+    monkeypatch.setattr(script, "STACK_DIR", tmp_path)
+    server = script.MongoServer()
+    server.home.mkdir(parents=True)
+    server.prepare_data()
+    config = server.config_file.read_text()
+    assert "standalone = true" in config
+    assert "sync_on_commit = true" in config
+    assert 'log_level = "WARNING"' in config
+    assert server.command() == [str(server.binary), "--config", str(server.config_file)]
+
+
+def test_ping_is_false_where_nothing_answers() -> None:
+    from deploy.local.stack import mongo_ping
+
+    assert mongo_ping(free_port()) is False

@@ -1,5 +1,5 @@
-"""The benchmark's infrastructure: a private Kafka + FerretDB (or the shared ones), intake as
-its own process, and a meter of the CPU time each of them uses."""
+"""The benchmark's infrastructure: a private Kafka and MongoDB-protocol server (or the shared
+ones), intake as its own process, and a meter of the CPU time each of them uses."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 
 from complaint_runtime.auth import digest
-from deploy.local.stack import FERRETDB_BUILD
+from deploy.local.stack import MONGO_BUILD
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK = ROOT / "deploy" / "local" / "stack.py"
 KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
-FERRETDB = ROOT / ".stack" / "mongo" / FERRETDB_BUILD
+MONGO_SERVER = ROOT / ".stack" / "mongo" / MONGO_BUILD
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -32,7 +32,7 @@ def free_port() -> int:
 class Stack:
     def __init__(self, directory: Path, *, shared: bool) -> None:
         self.directory, self.shared = directory / "stack", shared
-        names = ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "MONGO_PORT", "FERRETDB_DEBUG_PORT")
+        names = ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "MONGO_PORT")
         self.ports = {name: str(free_port()) for name in names}
         if shared:
             self.kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
@@ -43,7 +43,7 @@ class Stack:
 
     def __enter__(self) -> Stack:
         if not self.shared:
-            for home, target in (("kafka", KAFKA_HOME), ("mongo", FERRETDB)):
+            for home, target in (("kafka", KAFKA_HOME), ("mongo", MONGO_SERVER)):
                 (self.directory / home).mkdir(parents=True, exist_ok=True)
                 (self.directory / home / target.name).symlink_to(target)
             self._stack("up")
@@ -59,7 +59,7 @@ class Stack:
             return {}
         return {
             name: int((self.directory / home / "server.pid").read_text())
-            for name, home in (("kafka", "kafka"), ("ferretdb", "mongo"))
+            for name, home in (("kafka", "kafka"), ("mongo", "mongo"))
         }
 
     def _stack(self, action: str) -> None:

@@ -1,4 +1,4 @@
-"""A Kafka broker and a FerretDB server of a test's own, on free ports, to stop and restart
+"""A Kafka broker and a MongoDB-protocol server of a test's own, on free ports, to stop and restart
 without disturbing the shared stack. Binaries come from the repository's `.stack/` (linked,
 never rebuilt)."""
 
@@ -7,14 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deploy.local.stack import FERRETDB_BUILD
+from deploy.local.stack import MONGO_BUILD
 
 from .live import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK = ROOT / "deploy" / "local" / "stack.py"
 KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
-FERRETDB = ROOT / ".stack" / "mongo" / FERRETDB_BUILD
+MONGO_SERVER = ROOT / ".stack" / "mongo" / MONGO_BUILD
 
 
 class PrivateStack:
@@ -23,10 +23,9 @@ class PrivateStack:
         (directory / "kafka").mkdir(parents=True, exist_ok=True)
         (directory / "mongo").mkdir(parents=True, exist_ok=True)
         (directory / "kafka" / KAFKA_HOME.name).symlink_to(KAFKA_HOME)
-        (directory / "mongo" / FERRETDB.name).symlink_to(FERRETDB)
+        (directory / "mongo" / MONGO_SERVER.name).symlink_to(MONGO_SERVER)
         self.ports = {
-            name: str(free_port())
-            for name in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "MONGO_PORT", "FERRETDB_DEBUG_PORT")
+            name: str(free_port()) for name in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "MONGO_PORT")
         }
 
     @property

@@ -11,7 +11,7 @@ from pymongo import AsyncMongoClient
 
 from complaint_events import Channel
 from complaint_intake.adapters.mongo import MongoStore
-from complaint_intake.adapters.numbering import NumberAllocator, NumberClaims
+from complaint_intake.adapters.numbering import NumberAllocator, NumberCounters
 from complaint_intake.domain.parsing import Incoming, parse_submission
 from complaint_intake.domain.records import new_reservation
 from complaint_intake.settings import IntakeSettings
@@ -78,7 +78,7 @@ async def test_concurrent_allocators_never_hand_out_a_number_twice(
 ) -> None:
     database = mongo_client[live_settings.mongodb_database]
     allocators = [
-        NumberAllocator(NumberClaims(database), zone=ZONE, block_size=7) for _ in range(4)
+        NumberAllocator(NumberCounters(database), zone=ZONE, block_size=7) for _ in range(4)
     ]
     day = datetime(2030, 1, 1, 4, tzinfo=UTC)
 
@@ -99,13 +99,13 @@ ALLOCATE = """
 import asyncio, json, sys
 from datetime import UTC, datetime
 from pymongo import AsyncMongoClient
-from complaint_intake.adapters.numbering import NumberAllocator, NumberClaims
+from complaint_intake.adapters.numbering import NumberAllocator, NumberCounters
 from complaint_intake.settings import IntakeSettings
 
 async def main(uri, database):
     client = AsyncMongoClient(uri, tz_aware=True)
-    claims = NumberClaims(client[database])
-    allocator = NumberAllocator(claims, zone=IntakeSettings().zone, block_size=5)
+    counters = NumberCounters(client[database])
+    allocator = NumberAllocator(counters, zone=IntakeSettings().zone, block_size=5)
     day = datetime(2031, 1, 1, 4, tzinfo=UTC)
     taken = []
     for _ in range(60):

@@ -4,10 +4,9 @@ Run (the local stack up):
     uv run python services/notifier/bench/bench_schedule.py [--sizes 1000,10000,100000,1000000]
 
 1. Finding what is due, for schedules of each size: the same 100 notices are due now, the rest
-   are spread over the next 30 days. Measured for the notifier's design (one collection per
-   15-minute slot, read from the cursor to now) and, for comparison, for one collection with a
-   (status, send_at) index queried by find({status, send_at <= now}).sort(send_at).limit(200).
-   Prints p50 timings, how many entries the slot design had to read, and the explain plans.
+   are spread over the next 30 days, in the notifier's one `schedule` collection and its
+   (status, send_at) index, through the service's own adapter. Prints p50 timings and the
+   explain plan.
 2. Timer lag under load: notices falling due at a steady rate for a while, sent by the real
    scheduler (SMTP to aiosmtpd on loopback, events to Kafka, schedule in MongoDB); prints the
    delay from due to taken up and to the SMTP server's acceptance, p50 / p99 / max.
@@ -28,13 +27,12 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from complaint_events import NoticeKind
-from complaint_notifier.adapters.schedule import SlotSchedule, _due, _entry_doc
+from complaint_notifier.adapters.schedule import MongoSchedule, _entry_doc
 from complaint_notifier.domain import PlannedNotice
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timer_lag import measure_timer_lag
 
-SLOT = timedelta(minutes=15)
 DUE_NOW = 100
 HORIZON = timedelta(days=30)
 BATCH = 5_000
@@ -66,22 +64,12 @@ def spread(size: int, now: datetime) -> list[PlannedNotice]:
     return due + later
 
 
-async def load(database: Any, schedule: SlotSchedule, notices: list[PlannedNotice]) -> float:
+async def load(schedule: MongoSchedule, notices: list[PlannedNotice]) -> float:
     started = time.perf_counter()
-    single = database["schedule_single"]
-    await single.create_index([("status", 1), ("send_at", 1)], name="due")
+    await schedule.due(datetime.now(UTC), 1)  # creates the indexes
     for first in range(0, len(notices), BATCH):
         chunk = notices[first : first + BATCH]
-        await single.insert_many([_entry_doc(n) for n in chunk], ordered=False)
-        by_slot: dict[datetime, list[PlannedNotice]] = {}
-        for item in chunk:
-            by_slot.setdefault(schedule.slot_of(item.send_at), []).append(item)
-        for slot, group in by_slot.items():
-            collection = database[schedule.name(slot)]
-            await collection.insert_many([_entry_doc(n) for n in group], ordered=False)
-    for name in await database.list_collection_names():
-        if name.startswith("timers_"):
-            await database[name].create_index([("status", 1), ("send_at", 1)], name="due")
+        await schedule.entries.insert_many([_entry_doc(n) for n in chunk], ordered=False)
     return time.perf_counter() - started
 
 
@@ -99,48 +87,24 @@ async def lookup(client: AsyncMongoClient[Any], size: int, runs: int) -> dict[st
     database = client[name]
     try:
         now = datetime.now(UTC).replace(microsecond=0)
-        schedule = SlotSchedule(database, width=SLOT, retention=timedelta(days=30))
-        schedule.cursor = schedule.slot_of(now) - SLOT  # the last slot a scheduler finished
-        seconds = await load(database, schedule, spread(size, now))
-        slot_ms, found = await p50(lambda: schedule.due(now, 200), runs)
-        single = database["schedule_single"]
-        query = single.find(_due(now)).sort("send_at", 1).limit(200)
-        single_runs = runs if size <= 100_000 else 1
-        single_ms, direct = await p50(lambda: _list(single, now), single_runs)
-        scanned = sum(
-            [await database[schedule.name(s)].count_documents({}) for s in _walk(schedule, now)]
-        )
-        slot_plan = await database[schedule.name(schedule.slot_of(now))].find(_due(now)).explain()
+        schedule = MongoSchedule(database, retention=timedelta(days=30))
+        seconds = await load(schedule, spread(size, now))
+        due_ms, found = await p50(lambda: schedule.due(now, 200), runs)
+        query = {"status": "pending", "send_at": {"$lte": now}}
+        plan = await schedule.entries.find(query).sort("send_at", 1).limit(200).explain()
         return {
             "size": size,
             "load_s": seconds,
-            "slot_ms": slot_ms,
-            "slot_found": len(found),
-            "slot_read": scanned,
-            "single_ms": single_ms,
-            "single_found": len(direct),
-            "single_plan": _plan(await query.explain()),
-            "slot_plan": _plan(slot_plan),
+            "due_ms": due_ms,
+            "found": len(found),
+            "plan": _plan(plan),
         }
     finally:
         await client.drop_database(name)
 
 
-async def _list(collection: Any, now: datetime) -> list[Any]:
-    return await collection.find(_due(now)).sort("send_at", 1).limit(200).to_list()
-
-
-def _walk(schedule: SlotSchedule, now: datetime) -> list[datetime]:
-    assert schedule.cursor is not None
-    count = (schedule.slot_of(now) - schedule.cursor) // SLOT + 1
-    return [schedule.cursor + SLOT * n for n in range(count)]
-
-
 def _plan(explained: dict[str, Any]) -> str:
     planner = explained.get("queryPlanner", {})
-    if "Plan" in planner:  # FerretDB: the SQLite query plan and what it pushed down
-        pushed = explained.get("filterPushdown"), explained.get("sortPushdown")
-        return f"{' / '.join(planner['Plan'])} (filter pushdown {pushed[0]}, sort {pushed[1]})"
     winning = planner.get("winningPlan", {})
     stages = []
     while winning:
@@ -167,28 +131,19 @@ async def main() -> None:
     args = parser.parse_args()
     client: AsyncMongoClient[Any] = AsyncMongoClient(args.mongodb_uri, tz_aware=True)
     info = await client.admin.command("buildInfo")
-    server = (
-        f"FerretDB {info['ferretdbVersion']}"
-        if "ferretdbVersion" in info
-        else f"MongoDB {info['version']}"
-    )
-    print(f"server: {server} at {args.mongodb_uri}; slot width {SLOT}; {DUE_NOW} due now\n")
+    print(f"server: MongoDB {info['version']} at {args.mongodb_uri}; {DUE_NOW} due now\n")
     print("1. finding the due notices (p50 of repeated lookups)")
-    columns = [("scheduled", 10), ("load s", 8), ("slots ms", 9), ("found", 6), ("read", 6)]
-    columns += [("one coll. ms", 13), ("found", 6)]
+    columns = [("scheduled", 10), ("load s", 8), ("due ms", 9), ("found", 6)]
     print(" ".join(f"{name:>{width}}" for name, width in columns))
     plans = []
     for size in (int(s) for s in args.sizes.split(",")):
         row = await lookup(client, size, args.runs)
         print(
-            f"{row['size']:>10,} {row['load_s']:>8.1f} {row['slot_ms']:>9.2f} "
-            f"{row['slot_found']:>6} {row['slot_read']:>6} {row['single_ms']:>13.1f} "
-            f"{row['single_found']:>6}",
+            f"{row['size']:>10,} {row['load_s']:>8.1f} {row['due_ms']:>9.2f} {row['found']:>6}",
             flush=True,
         )
         plans.append(row)
-    print("\nexplain, one collection: " + plans[-1]["single_plan"])
-    print("explain, current slot:   " + plans[-1]["slot_plan"])
+    print("\nexplain of the due query: " + plans[-1]["plan"])
     print(f"\n2. timer lag: {args.lag_notices} notices falling due over {args.lag_seconds:.0f} s")
     lag = await measure_timer_lag(client, args.kafka, args.lag_notices, args.lag_seconds)
     for what, values in lag.items():

@@ -32,8 +32,8 @@ from complaint_events import (
 from complaint_notifier.adapters.complaints import MongoComplaints
 from complaint_notifier.adapters.documents import record_to_doc
 from complaint_notifier.adapters.kafka import KafkaPublisher
-from complaint_notifier.adapters.records import MongoBreaches, MongoClaims, MongoDeliveryLog
-from complaint_notifier.adapters.schedule import SlotSchedule
+from complaint_notifier.adapters.records import MongoBreaches, MongoDeliveryLog
+from complaint_notifier.adapters.schedule import MongoClaims, MongoSchedule
 from complaint_notifier.adapters.smtp import SmtpSender
 from complaint_notifier.domain import REPO_DEPLOY_DIR, SystemClock
 from complaint_notifier.metrics import NotifierMetrics
@@ -153,7 +153,7 @@ async def measure_timer_lag(
         ctx = notifier(database, broker, settings, rules(folder), sink.port)
         due = await _schedule(ctx, database, count, window)
         await _run_until_sent(ctx, sink, len(due), window + SETUP_MARGIN.total_seconds() + 120)
-        claims = await database.notice_claims.find({}).to_list()
+        claims = await database.schedule.find({"claimed_at": {"$exists": True}}).to_list()
         arrivals = sink.arrivals
     finally:
         await broker.stop()
@@ -163,7 +163,7 @@ async def measure_timer_lag(
         await delete_topics(kafka, prefix)
     return {
         "due -> taken up (claimed)": [
-            (c["claimed_at"] - due[c["notice_id"]]).total_seconds() for c in claims
+            (c["claimed_at"] - due[c["_id"]]).total_seconds() for c in claims
         ],
         "due -> accepted by SMTP server": [
             at - due[notice_id].timestamp() for notice_id, at in arrivals.items()
@@ -179,7 +179,6 @@ async def _schedule(ctx: Notifier, database: Any, count: int, window: float) -> 
     records = [planned(ctx.rules, start - timedelta(hours=1) + step * n) for n in range(count)]
     await database.complaints.insert_many([record_to_doc(r) for r in records])
     await ctx.schedule.add([n for r in records for n in r.adds], datetime.now(UTC))
-    await ctx.schedule.open(datetime.now(UTC))
     return {n.notice_id: n.send_at for r in records for n in r.adds}
 
 
@@ -191,7 +190,7 @@ def notifier(
     return Notifier(
         rules=rules,
         complaints=MongoComplaints(database),
-        schedule=SlotSchedule(database, width=timedelta(minutes=15), retention=timedelta(days=1)),
+        schedule=MongoSchedule(database, retention=timedelta(days=1)),
         claims=MongoClaims(database, owner="bench", lease=lease),
         deliveries=MongoDeliveryLog(database),
         breaches=MongoBreaches(database),

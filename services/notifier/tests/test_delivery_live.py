@@ -221,12 +221,9 @@ def _webhook(complaint: str) -> Callable[[Any], bool]:
 
 
 async def _entry(database: Any, notice_id: str) -> dict[str, Any]:
-    for name in await database.list_collection_names():
-        if name.startswith("timers_"):
-            found = await database[name].find_one({"_id": notice_id})
-            if found is not None:
-                return dict(found)
-    raise AssertionError(f"no schedule entry {notice_id}")
+    found = await database.schedule.find_one({"_id": notice_id})
+    assert found is not None, f"no schedule entry {notice_id}"
+    return dict(found)
 
 
 async def test_a_pooled_smtp_session_the_server_dropped_is_replaced_without_a_failed_try(
@@ -279,7 +276,7 @@ async def test_stopping_lets_the_notices_in_progress_finish_and_be_recorded(
     cid = complaint_id()
     async with running(settings, SettableClock(REMINDER_AT)):
         await produce(kafka_bootstrap, own_prefix, [received(cid, T0), classified(cid, T0)])
-        await until(lambda: database.notice_claims.count_documents({}))
+        await until(lambda: database.schedule.count_documents({"claim": {"$exists": True}}))
         assert smtp.received() == []
     # the app has stopped: what was in progress was finished, recorded and published first
     assert len(smtp.received()) == 2

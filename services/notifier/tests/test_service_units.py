@@ -1,13 +1,11 @@
-"""The service's pure parts: the complaint record, re-planning, documents, slots, signatures,
+"""The service's pure parts: the complaint record, re-planning, documents, signatures,
 e-mail headers and settings. No I/O."""
 
 import hashlib
 import hmac
-from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -26,7 +24,6 @@ from complaint_events import (
     ReplySent,
 )
 from complaint_notifier.adapters.documents import record_from_doc, record_to_doc
-from complaint_notifier.adapters.schedule import SlotSchedule, _range
 from complaint_notifier.adapters.smtp import message
 from complaint_notifier.adapters.webhook import signature, verify
 from complaint_notifier.domain import REPO_DEPLOY_DIR, Recipient
@@ -249,22 +246,7 @@ def test_a_record_survives_the_round_trip_to_a_document_to_the_microsecond(rules
     assert again.clocks[0].started_at.microsecond == 123456
 
 
-# ---- slots, signatures, e-mail, settings ---------------------------------------------------------
-
-
-def test_slots_are_whole_widths_of_utc_time_named_by_their_start() -> None:
-    no_database: Any = defaultdict(lambda: None)
-    schedule = SlotSchedule(no_database, width=timedelta(minutes=15), retention=timedelta(days=1))
-    slot = schedule.slot_of(datetime(2025, 3, 3, 8, 29, 59, 999999, tzinfo=UTC))
-    assert slot == datetime(2025, 3, 3, 8, 15, tzinfo=UTC)
-    assert schedule.name(slot) == "timers_20250303T081500Z"
-    assert schedule.start_of(schedule.name(slot)) == slot
-    assert _range(slot, slot + timedelta(minutes=30), schedule.width) == [
-        slot,
-        slot + timedelta(minutes=15),
-        slot + timedelta(minutes=30),
-    ]
-    assert _range(slot, slot - timedelta(minutes=15), schedule.width) == []
+# ---- signatures, e-mail, settings ---------------------------------------------------------
 
 
 def test_a_webhook_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:

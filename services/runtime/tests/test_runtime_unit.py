@@ -106,13 +106,17 @@ def test_log_records_are_scrubbed(caplog) -> None:
     assert "[email]" in caplog.text
 
 
-def test_unreachable_dependencies_and_a_busy_ferretdb_are_transient_other_errors_are_not() -> None:
+def test_unreachable_dependencies_and_retryable_writes_are_transient_other_errors_are_not() -> None:
     from pymongo.errors import AutoReconnect, DuplicateKeyError, OperationFailure
 
     from complaint_runtime import is_transient
 
     assert is_transient(AutoReconnect("primary gone"))
-    assert is_transient(OperationFailure("SQLITE_BUSY: database is locked", code=1))
+    labelled = OperationFailure(
+        "write conflict", code=112, details={"errorLabels": ["TransientTransactionError"]}
+    )
+    assert is_transient(labelled)
+    assert not is_transient(OperationFailure("SQLITE_BUSY: database is locked", code=1))
     assert not is_transient(DuplicateKeyError("E11000"))
     assert not is_transient(ValueError("bad input"))
 

@@ -1,6 +1,5 @@
 """Wiring: the only module that knows every concrete class. `main()` runs the service."""
 
-import asyncio
 import contextlib
 import logging
 import sys
@@ -68,16 +67,14 @@ def build(
             database = client[settings.mongodb_database]
             async for attempt in for_a_while("prepare the database", seconds=30):
                 with attempt:
-                    capabilities = await prepare(database)
+                    await prepare(database)
             store = MongoStore(database)
             grace = timedelta(days=settings.counter_grace_days)
             counters = MongoCounters(database, grace=grace, clock=clock)
             publisher = KafkaPublisher(broker, settings)
             wiring.classifier = Classifier(book, store, counters, publisher, wiring.metrics, clock)
             wiring.store_ping = store.ping
-            purging = not capabilities.ttl and settings.purge_interval_seconds > 0
-            async with _purging(counters, wiring, clock) if purging else _idle():
-                yield
+            yield
         finally:
             wiring.classifier = wiring.store_ping = None
             await client.close()
@@ -94,36 +91,6 @@ def build(
     app.title = "Complaint classifier"
     app.state.wiring, app.state.broker = wiring, broker
     return app
-
-
-@contextlib.asynccontextmanager
-async def _idle() -> AsyncIterator[None]:
-    yield
-
-
-@contextlib.asynccontextmanager
-async def _purging(
-    counters: MongoCounters, wiring: Wiring, clock: Callable[[], datetime]
-) -> AsyncIterator[None]:
-    """Deletes expired counter memberships now and then (a server without TTL indexes)."""
-
-    async def rounds() -> None:
-        while True:
-            try:
-                purged = await counters.purge(clock())
-                wiring.metrics.counters_purged.inc(purged)
-                log.info("counter purge round", extra={"purged": purged})
-            except Exception as error:  # the next round tries again
-                log.warning("counter purge failed", extra={"error": type(error).__name__})
-            await asyncio.sleep(wiring.settings.purge_interval_seconds)
-
-    task = asyncio.create_task(rounds())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def main() -> None:

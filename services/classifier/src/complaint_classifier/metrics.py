@@ -77,11 +77,6 @@ class ClassifierMetrics:
             buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 5000),
             registry=registry,
         )
-        self.counters_purged = Counter(
-            "complaints_classifier_counters_purged_total",
-            "Expired repeat/cluster memberships deleted by the purge round.",
-            registry=registry,
-        )
 
     def published(self, result: Classification) -> None:
         policy = result.policy_id

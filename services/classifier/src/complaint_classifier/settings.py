@@ -60,10 +60,3 @@ class ClassifierSettings(ServiceSettings):
         "complaints of that window.",
         validation_alias="CLASSIFIER_COUNTER_GRACE_DAYS",
     )
-    purge_interval_seconds: float = Field(
-        3600.0,
-        ge=0,
-        description="How often expired counters are deleted when the database has no TTL "
-        "index (0: never).",
-        validation_alias="CLASSIFIER_PURGE_INTERVAL_SECONDS",
-    )

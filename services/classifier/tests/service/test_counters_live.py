@@ -12,8 +12,6 @@ from complaint_classifier.adapters.counters import MongoCounters
 from complaint_classifier.adapters.indexes import prepare
 from complaint_classifier.domain import ClusterKey
 
-from .live import running
-
 pytestmark = pytest.mark.integration
 
 START = datetime(2025, 3, 1, tzinfo=UTC)
@@ -86,35 +84,3 @@ async def test_two_writers_racing_on_one_counter_end_exact(counters, mongodb_uri
     assert max(seen) == 40
     (final,) = await counters.add_all([("c0", [shared])])
     assert final[shared] == 40
-
-
-async def test_the_purge_deletes_only_expired_memberships(counters):
-    old, current = moved(key("old"), days=-60), key("current")
-    await counters.add_all([("c1", [old]), ("c2", [current])])
-
-    purged = await counters.purge(START + timedelta(days=10))
-
-    assert purged == 1
-    (after,) = await counters.add_all([("c3", [old, current])])
-    assert (after[old], after[current]) == (1, 2)
-
-
-async def test_the_service_purges_expired_counters_where_the_server_has_no_ttl_index(
-    counters, make_settings, mongo_client, database
-):
-    if (await prepare(mongo_client[database])).ttl:
-        pytest.skip("the server has TTL indexes: it expires counters itself, no purge round")
-    await counters.add_all([("c1", [moved(key("old"), days=-60)]), ("c2", [key("current")])])
-    later = START + timedelta(days=10)
-    settings = make_settings(purge_interval_seconds=0.2)
-
-    async with running(settings, clock=lambda: later) as (_, client):
-        for _ in range(50):
-            left = await mongo_client[database]["counter_members"].count_documents({})
-            if left == 1:
-                break
-            await asyncio.sleep(0.2)
-        metrics = (await client.get("/metrics")).text
-
-    assert left == 1
-    assert "complaints_classifier_counters_purged_total 1.0" in metrics

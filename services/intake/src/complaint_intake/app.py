@@ -30,7 +30,7 @@ from complaint_runtime import (
 from .adapters.kafka import KafkaPublisher
 from .adapters.lifecycle_store import MongoStates
 from .adapters.mongo import MongoStore
-from .adapters.numbering import NumberAllocator, NumberClaims
+from .adapters.numbering import NumberAllocator, NumberCounters
 from .adapters.policies import load_policies
 from .adapters.retrying import briefly
 from .domain.numbers import NumbersExhausted
@@ -139,7 +139,7 @@ async def mongo_intake(
         yield Intake(
             store=MongoStore(database),
             numbers=NumberAllocator(
-                NumberClaims(database), zone=settings.zone, block_size=settings.number_block_size
+                NumberCounters(database), zone=settings.zone, block_size=settings.number_block_size
             ),
             publisher=publisher,
             clock=utc_now,

@@ -61,7 +61,6 @@ def build(
             async def ping() -> None:
                 await db.admin.command("ping")
 
-            await notifier.schedule.advance(now.now())  # finds where the scheduler left off
             wiring.notifier, wiring.store_ping = notifier, ping
             try:
                 async with background(wiring, scheduler):

@@ -17,8 +17,8 @@ from complaint_runtime import mongo_client
 
 from .adapters.complaints import MongoComplaints
 from .adapters.kafka import KafkaPublisher
-from .adapters.records import MongoBreaches, MongoClaims, MongoDeliveryLog
-from .adapters.schedule import SlotSchedule
+from .adapters.records import MongoBreaches, MongoDeliveryLog
+from .adapters.schedule import MongoClaims, MongoSchedule
 from .adapters.smtp import SmtpSender
 from .adapters.webhook import WebhookSender
 from .domain import Clock
@@ -55,11 +55,7 @@ async def open_notifier(
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
     database = client[settings.mongodb_database]
     lease = timedelta(seconds=settings.lease_seconds)
-    schedule = SlotSchedule(
-        database,
-        width=timedelta(seconds=settings.timer_slot_seconds),
-        retention=timedelta(days=settings.timer_retention_days),
-    )
+    schedule = MongoSchedule(database, retention=timedelta(days=settings.timer_retention_days))
     channels = senders(settings, http)
     try:
         yield (

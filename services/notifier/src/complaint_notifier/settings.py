@@ -134,17 +134,11 @@ class NotifierSettings(ServiceSettings):
         description="Notices sent at the same time by one replica.",
         validation_alias="NOTIFIER_SEND_CONCURRENCY",
     )
-    timer_slot_seconds: int = Field(
-        900,
-        ge=60,
-        le=86_400,
-        description="Width of one time slot of the schedule (one collection per slot).",
-        validation_alias="NOTIFIER_TIMER_SLOT_SECONDS",
-    )
     timer_retention_days: int = Field(
         30,
         ge=1,
-        description="Days a finished slot of the schedule is kept before it is dropped.",
+        description="Days a finished schedule entry is kept before MongoDB's TTL index "
+        "removes it (its delivery records stay).",
         validation_alias="NOTIFIER_TIMER_RETENTION_DAYS",
     )
     gauge_interval_seconds: float = Field(

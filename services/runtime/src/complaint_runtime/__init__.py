@@ -13,7 +13,7 @@ from .kafka import (
     topic,
     wait_for_kafka,
 )
-from .mongo import a_few_at_a_time, find_by_ids, is_ferretdb, mongo_client
+from .mongo import DUPLICATE_KEY, insert_new, mongo_client, text_index
 from .observability import (
     Check,
     configure_logging,
@@ -27,22 +27,21 @@ from .retry import TRANSIENT, for_a_while, is_transient, until_done
 from .settings import ServiceSettings
 
 __all__ = [
+    "DUPLICATE_KEY",
     "TRANSIENT",
     "ApiKeys",
     "Caller",
     "Check",
     "DeadLetters",
     "ServiceSettings",
-    "a_few_at_a_time",
     "admin_client",
     "batch_subscriber",
     "configure_logging",
     "create_app",
-    "find_by_ids",
     "for_a_while",
     "group_id",
     "health_router",
-    "is_ferretdb",
+    "insert_new",
     "is_transient",
     "kafka_check",
     "make_broker",
@@ -54,6 +53,7 @@ __all__ = [
     "security",
     "serve",
     "service_info",
+    "text_index",
     "topic",
     "until_done",
     "wait_for_kafka",

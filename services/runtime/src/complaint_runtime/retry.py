@@ -36,19 +36,20 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 def is_transient(error: BaseException) -> bool:
     """A failure that retrying can cure: an unreachable dependency, a broker that is moving
-    or restarting, or a busy FerretDB."""
+    or restarting."""
     if isinstance(error, TRANSIENT):
         return True
     # While a broker restarts, a publish fails with the errors Kafka marks retriable (no
     # leader, not the leader, ...) and, from an idempotent producer whose broker lost its
     # sequence state, OutOfOrderSequenceNumber. Found by the fault suite: treated as final,
     # the classifier dead-lettered valid events after a broker restart.
-    if isinstance(error, KafkaError) and (
-        error.retriable or isinstance(error, OutOfOrderSequenceNumber)
-    ):
-        return True
-    # FerretDB on SQLite answers concurrent writers with "database is locked" (SQLITE_BUSY).
-    return isinstance(error, OperationFailure) and "SQLITE_BUSY" in str(error)
+    if isinstance(error, KafkaError):
+        return error.retriable or isinstance(error, OutOfOrderSequenceNumber)
+    # A write the server labels retryable (a failover, a transaction that met another one).
+    return isinstance(error, OperationFailure) and any(
+        error.has_error_label(label)
+        for label in ("RetryableWriteError", "TransientTransactionError")
+    )
 
 
 def _log_attempt(what: str):  # type: ignore[no-untyped-def]

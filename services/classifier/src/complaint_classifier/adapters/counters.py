@@ -14,9 +14,10 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from complaint_runtime import insert_new
+
 from ..domain import ClusterKey
 from .indexes import MEMBERS
-from .inserts import insert_new
 
 
 class MongoCounters:
@@ -42,11 +43,6 @@ class MongoCounters:
             counts[index][key] = max(1, totals[key.key] - later[key.key])
             later[key.key] += int(position not in existing)
         return counts
-
-    async def purge(self, now: datetime) -> int:
-        """Deletes memberships of windows that ended (grace included) before `now`."""
-        result = await self.members.delete_many({"expire_at": {"$lt": now}})
-        return result.deleted_count
 
     def _membership(self, key: ClusterKey, complaint_id: str) -> dict[str, Any]:
         return {

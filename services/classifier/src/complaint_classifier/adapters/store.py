@@ -13,11 +13,10 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from complaint_events import ComplaintClassified, envelope_type
-from complaint_runtime import find_by_ids
+from complaint_runtime import insert_new
 
 from ..use_cases import Current, Outcome, Override, Status, classification_from_payload
 from .indexes import COMPLAINTS, OUTCOMES
-from .inserts import insert_new
 
 ClassifiedEnvelope = envelope_type(ComplaintClassified)
 
@@ -32,8 +31,8 @@ class MongoStore:
         await self.database.client.admin.command("ping")
 
     async def currents(self, complaint_ids: Iterable[str]) -> dict[str, Current]:
-        found = await find_by_ids(self.complaints, complaint_ids)
-        return {complaint_id: _current(document) for complaint_id, document in found.items()}
+        found = self.complaints.find({"_id": {"$in": sorted(set(complaint_ids))}})
+        return {document["_id"]: _current(document) async for document in found}
 
     async def create_all(self, currents: Sequence[Current]) -> list[bool]:
         """One insert: the cheap write, and the test of whether a complaint has a record."""

@@ -9,13 +9,11 @@ from contextlib import contextmanager
 from aiokafka.errors import KafkaError
 from pymongo.errors import OperationFailure
 
-# FerretDB on SQLite answers a write that meets another one's lock with this, not a retry label.
-_BUSY_MARKERS = ("SQLITE_BUSY", "database is locked")
 _TRANSIENT_LABELS = ("RetryableWriteError", "TransientTransactionError")
 
 
 class StoreUnavailable(ConnectionError):
-    """MongoDB refused a write for now (a lock, a failover)."""
+    """MongoDB refused a write for now (a failover, a write conflict it labels transient)."""
 
 
 class BrokerUnavailable(ConnectionError):
@@ -23,10 +21,7 @@ class BrokerUnavailable(ConnectionError):
 
 
 def is_busy(error: OperationFailure) -> bool:
-    text = str(error.details) if error.details else str(error)
-    return any(marker in text for marker in _BUSY_MARKERS) or any(
-        error.has_error_label(label) for label in _TRANSIENT_LABELS
-    )
+    return any(error.has_error_label(label) for label in _TRANSIENT_LABELS)
 
 
 @contextmanager

@@ -1,7 +1,6 @@
 """Complaint numbers `TS-YYYYMMDD-NNNNNN`: a per-day sequence, unique and gap-tolerant."""
 
 import re
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,28 +34,3 @@ def parse_complaint_number(text: str) -> tuple[date, int] | None:
 def number_day(instant: datetime, zone: ZoneInfo) -> date:
     """The day a complaint is numbered under: the calendar day of `instant` in `zone`."""
     return instant.astimezone(zone).date()
-
-
-async def first_free(taken: Callable[[int], Awaitable[bool]], start: int = 1) -> int:
-    """A sequence number after the last taken one, found with O(log n) probes.
-
-    Gallops up from `start` until a free number, then bisects back to the first free one
-    after a taken one. Numbers are claimed in ascending runs, so taken ones form (nearly) one
-    prefix; a hole left below the run is harmless, because the caller's unique insert is what
-    decides who owns a number and a collision just moves on.
-    """
-    if not await taken(start):
-        return start
-    low, step = start, 1  # low is taken
-    while True:
-        high = min(low + step, MAX_SEQUENCE + 1)
-        if high > MAX_SEQUENCE or not await taken(high):
-            break
-        low, step = high, step * 2
-    while high - low > 1:  # low taken, high free (or past the end)
-        middle = (low + high) // 2
-        if await taken(middle):
-            low = middle
-        else:
-            high = middle
-    return high

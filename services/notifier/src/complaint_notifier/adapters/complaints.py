@@ -9,8 +9,6 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from complaint_runtime import find_by_ids
-
 from ..service_layer.record import ComplaintRecord
 from .documents import record_from_doc, record_to_doc
 
@@ -26,8 +24,8 @@ class MongoComplaints:
         return record_from_doc(doc) if doc is not None else None
 
     async def load_many(self, complaint_ids: Iterable[str]) -> dict[str, ComplaintRecord]:
-        found = await find_by_ids(self.collection, complaint_ids)
-        return {complaint_id: record_from_doc(doc) for complaint_id, doc in found.items()}
+        found = self.collection.find({"_id": {"$in": sorted(set(complaint_ids))}})
+        return {doc["_id"]: record_from_doc(doc) async for doc in found}
 
     async def save(self, record: ComplaintRecord) -> None:
         doc = record_to_doc(record)

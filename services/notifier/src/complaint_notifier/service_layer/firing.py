@@ -1,8 +1,9 @@
 """Use case part: a due notice claimed by this sender; check it is still wanted, send it.
 
-The claim (scheduler.py) is an insert of a unique (notice, attempt) key, so two replicas never
-both own an attempt; a sender that died is replaced once its lease ran out, by the next
-attempt number, which sees what the earlier one recorded and does not send it again.
+The claim (scheduler.py) is an atomic update of the entry that only one sender can make for an
+attempt, so two replicas never both own one; a sender that died is replaced once its lease ran
+out, by the next attempt number, which sees what the earlier one recorded and does not send it
+again.
 """
 
 import asyncio

@@ -30,7 +30,7 @@ class ScheduledEntry:
     notice: PlannedNotice
     status: EntryStatus
     attempt: int = 0
-    """The claim attempt that finished it (advisory; the claims are the truth)."""
+    """How many times it was claimed: the attempt now sending it, or that finished it."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,6 @@ class Schedule(Protocol):
         attempt: int | None = None,
     ) -> None:
         """Record the entries' status (advisory: the claims and delivery records are the truth)."""
-
-    async def advance(self, now: datetime) -> None:
-        """Stop looking at past slots that hold nothing open any more."""
 
     async def find(self, notice_id: str, send_at: datetime) -> ScheduledEntry | None: ...
 

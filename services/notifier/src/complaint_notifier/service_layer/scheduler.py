@@ -3,10 +3,9 @@ own, which records its outcome.
 
 A round claims no more notices than there are free workers, so a claimed notice starts at once
 and its lease is not spent waiting; a slow delivery (a webhook tried again with backoff) holds
-up only its own notice. A round's only writes are its claims (one insert for all): on a server
-that serialises writes (FerretDB on SQLite) the number of writes limits the rate. The entry's
-status is written when its notice is done; while it is sent it still reads `pending`, and the
-claims say who has it.
+up only its own notice. A round's only write is its claim (one update for all). The entry's
+status is written when its notice is done; while it is sent it still reads `pending`, and its
+lease says who has it.
 """
 
 import asyncio
@@ -65,7 +64,6 @@ class Dispatcher:
             fresh = [entry for entry in entries if entry.notice.notice_id not in self.working]
             self.more_due = len(fresh) >= limit
             taken = await self._start(fresh[:limit], now)
-        await self.ctx.schedule.advance(now)
         return taken
 
     async def _start(self, entries: list[ScheduledEntry], now: datetime) -> int:
