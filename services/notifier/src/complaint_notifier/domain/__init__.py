@@ -4,7 +4,7 @@ No I/O here besides the loaders that read the data files under deploy/.
 """
 
 from .addressing import AddressedNotice, address
-from .calendar import BusinessCalendar, CalendarRules, add_months
+from .calendar import BusinessCalendar, CalendarRules, EndOfDay, add_months
 from .calendar_file import load_calendar, load_calendars
 from .clock import Clock, SettableClock, SystemClock
 from .clock_state import (
@@ -37,6 +37,7 @@ from .planning import (
 from .policy import (
     ClockSpec,
     DeadlinePolicy,
+    DeliveryRule,
     ImmediateSpec,
     load_deadline_policies,
     load_deadline_policy,
@@ -62,8 +63,10 @@ __all__ = [
     "Condition",
     "DataFileError",
     "DeadlinePolicy",
+    "DeliveryRule",
     "Directory",
     "Duration",
+    "EndOfDay",
     "ImmediateSpec",
     "PlannedNotice",
     "Privacy",
