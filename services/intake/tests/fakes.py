@@ -9,7 +9,7 @@ from complaint_events import Envelope
 from complaint_intake.domain.lifecycle import Position, classified
 from complaint_intake.domain.numbers import complaint_number
 from complaint_intake.domain.records import Reservation
-from complaint_intake.use_cases import ComplaintRecord, Pending, Standing
+from complaint_intake.use_cases import Answer, ComplaintRecord, KeptAnswer, Pending, Standing
 
 
 class MemoryStore:
@@ -98,3 +98,20 @@ class MemoryStates:
         self.standings[complaint_id] = replace(
             current, position=position, policy_id=policy_id, revision=current.revision + 1
         )
+
+
+class MemoryCommandKeys:
+    def __init__(self) -> None:
+        self.kept: dict[str, KeptAnswer] = {}
+
+    async def claim(self, key: str, fingerprint: str) -> KeptAnswer | None:
+        if key in self.kept:
+            return self.kept[key]
+        self.kept[key] = KeptAnswer(fingerprint)
+        return None
+
+    async def keep(self, key: str, answer: Answer) -> None:
+        self.kept[key] = replace(self.kept[key], answer=answer)
+
+    async def release(self, key: str) -> None:
+        self.kept.pop(key, None)

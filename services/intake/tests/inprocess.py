@@ -15,7 +15,7 @@ from complaint_intake.use_cases import Intake
 from complaint_runtime import ApiKeys
 from complaint_runtime.auth import KeyEntry, digest
 
-from .fakes import MemoryNumbers, MemoryPublisher, MemoryStates, MemoryStore
+from .fakes import MemoryCommandKeys, MemoryNumbers, MemoryPublisher, MemoryStates, MemoryStore
 
 WRITER, READER, CRM_ONLY = "writer-key", "reader-key", "crm-key"
 
@@ -34,7 +34,7 @@ def api_keys(rate: str = "10000/second") -> ApiKeys:
 class Fakes:
     def __init__(self) -> None:
         self.store, self.numbers, self.publisher = MemoryStore(), MemoryNumbers(), MemoryPublisher()
-        self.states = MemoryStates()
+        self.states, self.command_keys = MemoryStates(), MemoryCommandKeys()
 
     @asynccontextmanager
     async def open(
@@ -46,6 +46,7 @@ class Fakes:
             self.publisher,
             clock=lambda: datetime.now(UTC),
             states=self.states,
+            command_keys=self.command_keys,
         )
 
 

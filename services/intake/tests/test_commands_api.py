@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient, Response
 
-from .inprocess import WRITER, Fakes, make_app, running
+from .inprocess import CRM_ONLY, WRITER, Fakes, make_app, running
 from .samples import raw, submission
 
 pytestmark = pytest.mark.unit
@@ -117,3 +117,63 @@ async def test_a_command_kafka_did_not_take_is_finished_by_its_retry_with_the_sa
     assert (down.status_code, retried.status_code, again.status_code) == (503, 202, 409)
     assert published(fakes, ref) == ["ComplaintClosed"]
     assert fakes.publisher.events[-1].event_id == retried.json()["event_id"]
+
+
+async def keyed(client: AsyncClient, ref: str, name: str, key: str, **body: Any) -> Response:
+    body.setdefault("actor", "desk-1")
+    return await client.post(
+        f"/v1/complaints/{ref}/{name}",
+        content=json.dumps(body),
+        headers={**HEADERS, "Idempotency-Key": key},
+    )
+
+
+async def test_the_same_idempotency_key_and_body_get_the_same_answer_and_one_event() -> None:
+    fakes = Fakes()
+    async with running(make_app(fakes)) as client:
+        ref = await submitted(client, fakes, "retail-service")
+        first = await keyed(client, ref, "contact", "k-1", method="phone")
+        again = await keyed(client, ref, "contact", "k-1", method="phone")
+        other_body = await keyed(client, ref, "contact", "k-1", method="email")
+        unkeyed = await command(client, ref, "contact", method="phone")
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert again.json() == first.json()
+    assert other_body.status_code == 409
+    assert other_body.json()["reason_codes"] == ["idempotency_key_reused"]
+    assert unkeyed.status_code == 202  # without a key a repeat is a second contact
+    assert published(fakes, ref) == ["ComplainantContacted", "ComplainantContacted"]
+
+
+async def test_a_refusal_is_answered_again_under_its_key_and_a_failure_frees_the_key() -> None:
+    fakes = Fakes()
+    async with running(make_app(fakes)) as client:
+        ref = await submitted(client, fakes, "retail-service")
+        refused = await keyed(client, ref, "assign", "k-2", department="no_such_dept")
+        again = await keyed(client, ref, "assign", "k-2", department="no_such_dept")
+        fakes.publisher.down = True
+        down = await keyed(client, ref, "close", "k-3", outcome="done")
+        fakes.publisher.down = False
+        retried = await keyed(client, ref, "close", "k-3", outcome="done")
+        repeated = await keyed(client, ref, "close", "k-3", outcome="done")
+        bad_key = await keyed(client, ref, "close", "x" * 300, outcome="done")
+    assert (refused.status_code, again.status_code) == (422, 422)
+    assert again.json() == refused.json()
+    assert (down.status_code, retried.status_code, repeated.status_code) == (503, 202, 202)
+    assert repeated.json() == retried.json()
+    assert bad_key.status_code == 422
+    assert "Idempotency-Key" in json.dumps(bad_key.json()["field_errors"])
+    assert published(fakes, ref) == ["ComplaintClosed"]
+
+
+async def test_idempotency_keys_of_two_api_keys_never_meet() -> None:
+    fakes = Fakes()
+    async with running(make_app(fakes)) as client:
+        ref = await submitted(client, fakes, "retail-service", source_system="crm")
+        mine = await keyed(client, ref, "contact", "shared", method="phone")
+        theirs = await client.post(
+            f"/v1/complaints/{ref}/contact",
+            content=json.dumps({"actor": "crm-desk", "method": "email"}),
+            headers={**HEADERS, "X-API-Key": CRM_ONLY, "Idempotency-Key": "shared"},
+        )
+    assert (mine.status_code, theirs.status_code) == (202, 202)
+    assert published(fakes, ref) == ["ComplainantContacted", "ComplainantContacted"]

@@ -71,3 +71,36 @@ async def test_a_complaint_the_classifier_transferred_takes_no_handling(
         after = await command(client, ref, "assign", department="complaint_center")
     assert (assign.status_code, assign.json()["state"]) == (409, "transferred")
     assert (reopen.status_code, after.status_code) == (202, 202)
+
+
+async def test_an_idempotency_key_records_a_command_once_and_refuses_another_body(
+    live_settings: IntakeSettings,
+) -> None:
+    async with in_process(live_settings) as client:
+        received = await client.post(
+            "/v1/complaints", content=raw(submission(source_system=source()))
+        )
+        ref = received.json()["complaint_id"]
+        await classify(live_settings, ref, "retail-service")
+        key = {"Idempotency-Key": f"contact-{ref}"}
+        body = json.dumps({"actor": "desk-1", "method": "phone"})
+        first, again = [
+            await client.post(f"/v1/complaints/{ref}/contact", content=body, headers=key)
+            for _ in range(2)
+        ]
+        other = await client.post(
+            f"/v1/complaints/{ref}/contact",
+            content=json.dumps({"actor": "desk-1", "method": "email"}),
+            headers=key,
+        )
+    assert (first.status_code, again.status_code, other.status_code) == (202, 202, 409)
+    assert again.json() == first.json()
+    events = await read_events(
+        live_settings.kafka_bootstrap_servers,
+        LIFECYCLE,
+        live_settings.topic_prefix,
+        lambda event: event.complaint_id == ref,
+        count=1,
+        settle=2,
+    )
+    assert [event.event_id for event in events] == [first.json()["event_id"]]

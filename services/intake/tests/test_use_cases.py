@@ -10,7 +10,13 @@ from complaint_intake.domain.records import Receipt
 from complaint_intake.domain.refusals import Reason, Refusal
 from complaint_intake.use_cases import Intake, lifecycle_event, receive
 
-from .fakes import MemoryNumbers, MemoryPublisher, MemoryStates, MemoryStore
+from .fakes import (
+    MemoryCommandKeys,
+    MemoryNumbers,
+    MemoryPublisher,
+    MemoryStates,
+    MemoryStore,
+)
 from .samples import raw, submission
 
 pytestmark = pytest.mark.unit
@@ -19,7 +25,12 @@ NOW = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 def make_intake() -> Intake:
     return Intake(
-        MemoryStore(), MemoryNumbers(), MemoryPublisher(), clock=lambda: NOW, states=MemoryStates()
+        MemoryStore(),
+        MemoryNumbers(),
+        MemoryPublisher(),
+        clock=lambda: NOW,
+        states=MemoryStates(),
+        command_keys=MemoryCommandKeys(),
     )
 
 

@@ -27,10 +27,11 @@ from complaint_runtime import (
     service_info,
 )
 
+from .adapters.command_keys import MongoCommandKeys
 from .adapters.kafka import KafkaPublisher
 from .adapters.lifecycle_store import MongoStates
 from .adapters.mongo import MongoStore
-from .adapters.numbering import NumberAllocator, NumberCounters
+from .adapters.numbering import NumberAllocator, NumberClaims
 from .adapters.policies import load_policies
 from .adapters.retrying import briefly
 from .domain.numbers import NumbersExhausted
@@ -139,11 +140,12 @@ async def mongo_intake(
         yield Intake(
             store=MongoStore(database),
             numbers=NumberAllocator(
-                NumberCounters(database), zone=settings.zone, block_size=settings.number_block_size
+                NumberClaims(database), zone=settings.zone, block_size=settings.number_block_size
             ),
             publisher=publisher,
             clock=utc_now,
             states=MongoStates(database),
+            command_keys=MongoCommandKeys(database),
         )
     finally:
         wiring.store_ping = None

@@ -2,7 +2,7 @@
 claimed in the complaint's state, then published. Ports as Protocols, like `use_cases`."""
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from complaint_events import (
 
 from .domain.lifecycle import NotAllowed, Steps, after, check
 from .domain.policy_terms import Policies, unknown_terms
-from .use_cases import ComplaintRecord, Intake, Pending, Standing, lifecycle_event
+from .use_cases import Answer, ComplaintRecord, Intake, Pending, Standing, lifecycle_event
 
 ATTEMPTS = 5
 NEEDS_POLICY = {
@@ -109,3 +109,30 @@ async def take_classifications(intake: Intake, classified: Sequence[Envelope[Any
             payload.acceptance.decision.value,
             payload.acceptance.needs_leader_review,
         )
+
+
+@dataclass(frozen=True)
+class KeyReused:
+    """The idempotency key was used for another request, or its first use is still running."""
+
+    in_progress: bool
+
+
+async def answered_once(
+    intake: Intake, key: str, mark: str, answer: Callable[[], Awaitable[Answer]]
+) -> Answer | KeyReused:
+    """The answer of the first request with this key and fingerprint, computed once: a repeat
+    with the same fingerprint gets it again, one with another fingerprint `KeyReused`. A
+    request that fails (503) leaves the key free for its retry."""
+    kept = await intake.command_keys.claim(key, mark)
+    if kept is not None:
+        if kept.fingerprint != mark or kept.answer is None:
+            return KeyReused(in_progress=kept.fingerprint == mark)
+        return kept.answer
+    try:
+        result = await answer()
+    except BaseException:
+        await intake.command_keys.release(key)
+        raise
+    await intake.command_keys.keep(key, result)
+    return result

@@ -79,6 +79,31 @@ class States(Protocol):
         """Take a classification (the newest by event id wins)."""
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What a command was answered: kept under its idempotency key."""
+
+    status: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """A command's idempotency key: the request's fingerprint and, once given, its answer."""
+
+    fingerprint: str
+    answer: Answer | None = None
+
+
+class CommandKeys(Protocol):
+    async def claim(self, key: str, fingerprint: str) -> KeptAnswer | None:
+        """None when the key is new (now claimed); what it holds otherwise."""
+
+    async def keep(self, key: str, answer: Answer) -> None: ...
+
+    async def release(self, key: str) -> None: ...
+
+
 class Numbers(Protocol):
     async def take(self, count: int, now: datetime) -> list[str]: ...
 
@@ -95,6 +120,7 @@ class Intake:
     publisher: Publisher
     clock: Callable[[], datetime]
     states: States
+    command_keys: CommandKeys
 
 
 async def receive(intake: Intake, batch: Sequence[Incoming]) -> list[Receipt | Refusal]:

@@ -47,9 +47,15 @@ def error_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body = ErrorBody(reason_codes=[reason], detail=detail, field_errors=errors or [], **extra)
-    content = body.model_dump(mode="json", exclude_none=True)
+    content = error_content(reason, detail, errors, **extra)
     return JSONResponse(content, status_code=status, headers=headers)
+
+
+def error_content(
+    reason: str, detail: str, errors: list[FieldError] | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = ErrorBody(reason_codes=[reason], detail=detail, field_errors=errors or [], **extra)
+    return body.model_dump(mode="json", exclude_none=True)
 
 
 def refusal_response(refusal: Refusal) -> JSONResponse:
