@@ -1,9 +1,10 @@
 """Complaint numbers from one counter document per day, reserved in blocks by atomic `$inc`.
 
 `{_id: "YYYYMMDD", last: N}` holds the last sequence handed out that day. A process reserves
-a block with one `find_one_and_update` (`$inc` by the block size, upserted on the day's first
-call): MongoDB applies it atomically, so replicas never share a number. A restart leaves what
-was left of its block unused (numbers are gap-tolerant).
+a block with one `find_one_and_update` (`$inc` by the block size): MongoDB applies it
+atomically, so replicas never share a number. The day's document is created by an upsert
+before its first block (racing creators all succeed, one inserts), so the reservation itself
+never upserts. A restart leaves what was left of its block unused (numbers are gap-tolerant).
 """
 
 import asyncio
@@ -23,17 +24,22 @@ COUNTERS = "number_counters"
 class NumberCounters:
     def __init__(self, database: AsyncDatabase[dict[str, Any]]) -> None:
         self.counters = database[COUNTERS]
+        self.days: set[date] = set()
+        """Days whose counter document exists."""
 
     async def reserve(self, day: date, count: int) -> range:
         """`count` sequences of `day` nobody else has or will have."""
+        key = f"{day:%Y%m%d}"
         with store_errors():
+            if day not in self.days:
+                await self.counters.update_one(
+                    {"_id": key}, {"$setOnInsert": {"last": 0}}, upsert=True
+                )
+                self.days.add(day)
             counter = await self.counters.find_one_and_update(
-                {"_id": f"{day:%Y%m%d}"},
-                {"$inc": {"last": count}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
+                {"_id": key}, {"$inc": {"last": count}}, return_document=ReturnDocument.AFTER
             )
-        assert counter is not None  # upserted, and returned after the update
+        assert counter is not None  # created above, and never deleted
         last = int(counter["last"])
         if last > MAX_SEQUENCE:
             raise NumbersExhausted(f"no complaint numbers left for {day}")
