@@ -194,3 +194,34 @@ def _tag(message: bytes, system: str, token: str) -> bytes:
         body["title"] = token  # a conflicting repeat is dead-lettered: find it by the token
         return json.dumps(body).encode()
     return message + token.encode()
+
+
+async def test_a_bare_submission_with_an_unsupported_schema_version_header_is_dead_lettered(
+    live_settings: IntakeSettings,
+) -> None:
+    """Issue 14, reproduction 6: it became a complaint; an envelope of v9 was dead-lettered."""
+    live = consuming(live_settings)
+    system, token = source(), uuid.uuid4().hex
+    body = raw(submission(source_system=system, external_reference="V9", title=token))
+    async with in_process(live):
+        await produce(
+            live.kafka_bootstrap_servers,
+            topic_name(SUBMITTED, live.topic_prefix),
+            [body],
+            headers=[("event_type", b"ComplaintSubmitted"), ("schema_version", b"9")],
+        )
+        letters = await read_events(
+            live.kafka_bootstrap_servers,
+            REJECTED,
+            live.topic_prefix,
+            carrying(token.encode()),
+            count=1,
+            settle=1,
+        )
+        assert await committed_everything(live)
+    assert letters[0].payload.reason_codes == ["unsupported_schema_version"]
+    assert "v9" in (letters[0].payload.detail or "")
+    received = await read_events(
+        live.kafka_bootstrap_servers, RECEIVED, live.topic_prefix, mine(system), count=0, settle=2
+    )
+    assert received == []

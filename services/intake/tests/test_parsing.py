@@ -107,6 +107,15 @@ def test_an_unknown_schema_version_is_refused() -> None:
     assert refused(json.dumps(envelope).encode()).reason == Reason.UNSUPPORTED_SCHEMA_VERSION
 
 
+@pytest.mark.parametrize("version", ["9", "0", "v1", ""])
+def test_a_bare_submission_whose_header_names_an_unsupported_version_is_refused(
+    version: str,
+) -> None:
+    refusal = refused(raw(submission()), {"schema_version": version})
+    assert refusal.reason == Reason.UNSUPPORTED_SCHEMA_VERSION
+    assert isinstance(parse(raw(submission()), {"schema_version": "1"}), Incoming)
+
+
 def test_commands_validate_into_their_lifecycle_event() -> None:
     event = parse_command("assign", b'{"actor": "qa-1", "department": "QA"}', max_bytes=LIMIT)
     assert not isinstance(event, Refusal)

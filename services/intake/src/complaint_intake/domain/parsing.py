@@ -68,7 +68,9 @@ def parse_submission(
     if "payload" in body and "event_type" in body:
         found = _from_envelope(raw, body, read_headers(headers), model)
     else:
-        wrong = _wrong_type(read_headers(headers).get(EVENT_TYPE_HEADER), SUBMITTED)
+        routing = read_headers(headers)
+        wrong = _wrong_type(routing.get(EVENT_TYPE_HEADER), SUBMITTED)
+        wrong = wrong or _unsupported(routing.get(SCHEMA_VERSION_HEADER))
         submission = wrong or _validated(model, raw)
         found = submission if isinstance(submission, Refusal) else Incoming(submission)
     if isinstance(found, Refusal):
@@ -95,15 +97,23 @@ def _from_envelope(
         if wrong:
             return wrong
     for version in (headers.get(SCHEMA_VERSION_HEADER), body.get("schema_version")):
-        if version is not None and str(version) != str(ComplaintSubmitted.schema_version):
-            return Refusal(
-                Reason.UNSUPPORTED_SCHEMA_VERSION,
-                f"{SUBMITTED} v{version} is not supported (known: v1)",
-            )
+        unsupported = _unsupported(version)
+        if unsupported:
+            return unsupported
     envelope = _validated(envelope_type(model), raw)
     if isinstance(envelope, Refusal):
         return envelope
     return Incoming(envelope.payload, envelope.correlation_id, envelope.event_id)
+
+
+def _unsupported(version: object) -> Refusal | None:
+    """A schema version (header or envelope field) this intake cannot read, bare or not."""
+    if version is None or str(version) == str(ComplaintSubmitted.schema_version):
+        return None
+    return Refusal(
+        Reason.UNSUPPORTED_SCHEMA_VERSION,
+        f"{SUBMITTED} v{str(version)[:20]} is not supported (known: v1)",
+    )
 
 
 def _json_object(raw: bytes, max_bytes: int) -> dict[str, Any] | Refusal:
