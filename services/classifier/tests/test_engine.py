@@ -217,34 +217,67 @@ def test_a_measure_reads_a_rate_out_of_the_text(make_policy: Callable[..., Polic
     assert "big" not in classify(policy, {"description": "defect rate is 2‰"}).flags
 
 
-def test_the_highest_priority_acceptance_wins(make_policy: Callable[..., Policy]) -> None:
+def test_an_override_acceptance_wins_by_priority(make_policy: Callable[..., Policy]) -> None:
     acceptance = {
         "refusal_grounds": [{"id": "in_court"}],
         "transfer_bodies": [{"id": "police"}],
     }
+    court = rule("court", words("court"), acceptance={"decision": "refuse", "ground": "in_court"})
     policy = make_policy(
         acceptance=acceptance,
         rules=[
             rule(
                 "theft",
-                words("stolen"),
+                words("stolen", "bike", "thief"),
                 acceptance={"decision": "transfer", "transfer_to": "police"},
                 priority=40,
             ),
-            rule(
-                "court",
-                words("court"),
-                acceptance={"decision": "refuse", "ground": "in_court"},
-                priority=60,
-            ),
+            court | {"priority": 60, "override": True},
         ],
     )
 
     moved = classify(policy, {"description": "my bike was stolen"}).acceptance
-    refused = classify(policy, {"description": "stolen, and now in court"}).acceptance
+    refused = classify(policy, {"description": "stolen bike, thief, and now in court"}).acceptance
 
     assert (moved.decision, moved.transfer_to, moved.ground) == ("transfer", "police", None)
     assert (refused.decision, refused.ground) == ("refuse", "in_court")
+
+
+def test_without_an_override_the_best_supported_subject_wins_over_priority(
+    make_policy: Callable[..., Policy],
+) -> None:
+    policy = make_policy(
+        rules=[
+            rule("rude", words("态度"), category="billing", priority=25),
+            rule("hurt", words("输液", "打针", "护士"), category="harm", priority=20),
+        ]
+    )
+
+    result = classify(policy, {"description": "护士输液打针扎了三次，态度也一般"})
+
+    assert (result.category, result.department) == ("harm", "medical")
+    (why,) = [item for item in result.matched_rules if item.rule_id == "decision"]
+    assert why.description is not None and "hurt" in why.description
+    assert "over rude" in why.description
+    assert {evidence.value for evidence in why.evidence} >= {"输液", "护士"}
+
+
+def test_the_more_specific_words_win(make_policy: Callable[..., Policy]) -> None:
+    policy = make_policy(
+        rules=[
+            rule("no-signal", words("没有信号", "no signal"), category="harm", priority=20),
+            rule("one-bar", words("只有一格", "only one bar"), category="billing", priority=10),
+        ]
+    )
+
+    for text in ("家里信号只有一格，经常没有信号", "Only one bar at home, often no signal"):
+        assert classify(policy, {"description": text}).category == "billing", text
+
+
+def test_a_lone_rule_needs_no_explanation(make_policy: Callable[..., Policy]) -> None:
+    result = classify(make_policy(), {"description": "用药后过敏"})
+
+    assert [item.rule_id for item in result.matched_rules] == ["harm"]
 
 
 def test_leader_review_follows_the_listed_flags(make_policy: Callable[..., Policy]) -> None:

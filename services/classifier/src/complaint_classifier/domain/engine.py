@@ -1,9 +1,9 @@
 """`classify`: run a policy's rules over one submission and settle what they say."""
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from .choice import DECISION_RULE_ID, Choice, Fired, choose
 from .evaluate import Context, Outcome
 from .policy import Policy
 from .references import NEEDS_LEADER_REVIEW, NO_RULE_MATCHED
@@ -11,12 +11,6 @@ from .result import Acceptance, Classification, MatchedRule
 from .spec import Rule
 
 MAX_RULE_EVIDENCE = 50
-
-
-@dataclass(frozen=True, slots=True)
-class Fired:
-    rule: Rule
-    matched: MatchedRule
 
 
 def classify(policy: Policy, submission: Mapping[str, Any]) -> Classification:
@@ -45,10 +39,11 @@ def _matched(rule: Rule, outcome: Outcome) -> MatchedRule:
 def _decide(policy: Policy, fired: Sequence[Fired], flags: set[str]) -> Classification:
     defaults = policy.spec.defaults
     rank = _severity_rank(policy, fired)
-    category_rule = _winner(fired, "category")
+    choices = {effect: choose(fired, effect) for effect in _CHOSEN}
+    category_rule = _rule(choices["category"])
     category = category_rule.then.category if category_rule else None
     category = category or defaults.category
-    department_rule = _winner(fired, "department")
+    department_rule = _rule(choices["department"])
     department = (
         (department_rule.then.department if department_rule else None)
         or policy.routing.get(category)
@@ -71,8 +66,8 @@ def _decide(policy: Policy, fired: Sequence[Fired], flags: set[str]) -> Classifi
         category=category,
         department=department,
         flags=settled,
-        acceptance=_acceptance(policy, fired, review),
-        matched_rules=tuple(item.matched for item in fired),
+        acceptance=_acceptance(policy, _rule(choices["acceptance"]), review),
+        matched_rules=tuple(item.matched for item in fired) + _explained(choices),
         unmatched=unmatched,
     )
 
@@ -90,15 +85,30 @@ def _severity_rank(policy: Policy, fired: Sequence[Fired]) -> int:
     return policy.rank(policy.spec.defaults.severity) if rank is None else rank
 
 
-def _winner(fired: Iterable[Fired], effect: str) -> Rule | None:
-    """Highest priority among the rules with this effect; the first listed on a tie."""
-    best: Rule | None = None
-    for item in fired:
-        if getattr(item.rule.then, effect) is not None and (
-            best is None or item.rule.priority > best.priority
-        ):
-            best = item.rule
-    return best
+_CHOSEN = ("category", "department", "acceptance")
+
+
+def _rule(choice: Choice | None) -> Rule | None:
+    return choice.winner.rule if choice is not None else None
+
+
+def _explained(choices: Mapping[str, Choice | None]) -> tuple[MatchedRule, ...]:
+    """One entry saying which rule decided each effect that several rules named, and why."""
+    made = [(effect, choice) for effect, choice in choices.items() if choice and choice.contested]
+    if not made:
+        return ()
+    lines = [f"{effect}: {choice.why()}" for effect, choice in made]
+    winners = {id(choice.winner): choice.winner for _, choice in made}
+    return (
+        MatchedRule(
+            rule_id=DECISION_RULE_ID,
+            description="; ".join(lines)[:2000],
+            confidence=max(item.matched.confidence for item in winners.values()),
+            evidence=tuple(
+                evidence for item in winners.values() for evidence in item.matched.evidence
+            )[:MAX_RULE_EVIDENCE],
+        ),
+    )
 
 
 def _departments_involved(policy: Policy, fired: Iterable[Fired]) -> int:
@@ -106,8 +116,7 @@ def _departments_involved(policy: Policy, fired: Iterable[Fired]) -> int:
     return len({policy.routing.get(category) for category in categories} - {None})
 
 
-def _acceptance(policy: Policy, fired: Sequence[Fired], review: bool) -> Acceptance:
-    rule = _winner(fired, "acceptance")
+def _acceptance(policy: Policy, rule: Rule | None, review: bool) -> Acceptance:
     effect = rule.then.acceptance if rule else None
     if effect is None:
         return Acceptance(decision=policy.spec.acceptance.default.value, needs_leader_review=review)

@@ -82,6 +82,14 @@ class Segmenter:
             cuts.add(position)
         return frozenset(cuts)
 
+    def information(self, run: str) -> float:
+        """The words' rarity in the dictionary: -log(frequency / total), summed."""
+        cuts = sorted(self.cuts(run))
+        return sum(
+            self._log_total - math.log(max(self._frequency(run[start:end]), 1))
+            for start, end in pairwise(cuts)
+        )
+
     def _words_at(self, run: str, start: int) -> list[tuple[int, float]]:
         """(end, log frequency) of each dictionary word starting there; one character else."""
         found, end, base, overlay = [], start + 1, self._base, self._overlay
