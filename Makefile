@@ -1,6 +1,6 @@
 # The README's two commands: `make run` (the whole system) and `make test` (every test).
-# Each does its own set-up on a fresh machine: Python deps via uv, Kafka and FerretDB via
-# deploy/local/stack.py (Maven and Go, no Docker engine needed).
+# Each does its own set-up on a fresh machine: Python deps via uv, Kafka and the MongoDB-protocol
+# server via deploy/local/stack.py (Maven and cargo, no Docker engine needed).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 UV_VERSION := 0.13.8
@@ -103,9 +103,8 @@ evaluate: setup
 	$(UV) run python -m evaluation.deadlines
 
 # Complaints through the four services on a private stack (.stack/faults, ports 29392/29393/
-# 27417/28488) while every service is SIGKILLed and the broker and FerretDB restarted; prints
-# the counts, fails on any violation. `make test` runs it at 150 (tests/faults). On FerretDB the
-# archive's cost grows with the square of the size: 10,000 takes hours (FAULTS_COMPLAINTS=1000).
+# 27417) while every service is SIGKILLed and the broker and the MongoDB server restarted; prints
+# the counts, fails on any violation. `make test` runs it at 150 (tests/faults).
 FAULTS_COMPLAINTS ?= 10000
 FAULTS_ARGS ?=
 faults: setup

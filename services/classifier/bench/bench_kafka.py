@@ -13,7 +13,7 @@ private topic prefix and database (both removed afterwards), then:
 
 Inputs: the test complaints of one preset (the one with most rules by default), each sent
 many times with its own complaint id and complainant. Timings are wall-clock on this machine,
-with the load generator, Kafka and FerretDB on the same cores as the service.
+with the load generator, Kafka and MongoDB on the same cores as the service.
 """
 
 import argparse

@@ -116,7 +116,7 @@ def test_unreachable_dependencies_and_retryable_writes_are_transient_other_error
         "write conflict", code=112, details={"errorLabels": ["TransientTransactionError"]}
     )
     assert is_transient(labelled)
-    assert not is_transient(OperationFailure("SQLITE_BUSY: database is locked", code=1))
+    assert not is_transient(OperationFailure("unknown operator: $foo", code=2))
     assert not is_transient(DuplicateKeyError("E11000"))
     assert not is_transient(ValueError("bad input"))
 

@@ -1,7 +1,7 @@
 """Repeats and clusters on the real stack: exact counts across instances, replays counted once.
 
 Counters are membership documents (one per counter key and complaint or complainant) under a
-unique index, so they stay exact where concurrent updates would lose counts (FerretDB)."""
+unique index, so a complaint or complainant counts once however often it is replayed."""
 
 import uuid
 from collections.abc import Callable

@@ -1,10 +1,9 @@
-"""Repeat and cluster counters as insert-only membership documents.
+"""Repeat and cluster counters as membership documents.
 
-Updates are not isolated on every MongoDB-protocol server (FerretDB loses concurrent `$inc`s),
-but a unique index is: each (counter key, member) is inserted once, whoever races, and a
-counter's value is the number of its members. The member is the complaint, or the opaque
-complainant digest when a cluster counts people, so a replay or the same person again adds
-nothing. A batch's memberships are inserted together and its counters read in one query.
+A counter counts distinct members, not events: each (counter key, member) is inserted once
+under a unique index, whoever races, and a counter's value is the number of its members. The
+member is the complaint, or the opaque complainant digest when a cluster counts people, so a
+replay or the same person again adds nothing. A batch's memberships are inserted together and its counters read in one query.
 """
 
 from collections import Counter

@@ -1,7 +1,7 @@
 """Intake's MongoDB collections. Only inserts of unique `_id`s and reads by `_id`.
 
-Concurrency is coordinated through unique inserts alone (no updates, no `$inc`, no
-transactions), which is what FerretDB and MongoDB both do atomically.
+A submission is taken once because its `_id` is unique: the first insert wins, whoever races,
+and a repeat reads what the first stored.
 
 - `submissions`: `{_id: "<source>|<reference>", complaint ids and times}`, the reservation;
 - `complaints`: two documents per published complaint, `_id` = its id and `_id` = its number.

@@ -161,7 +161,7 @@ def notice_from_doc(doc: Doc) -> PlannedNotice:
 
 
 def _times_doc(times: dict[str, datetime]) -> list[Doc]:
-    # documents, not pairs: FerretDB stores no arrays nested in arrays
+    # documents, not pairs: a field name says what each value is
     return [{"id": notice_id, "at": iso(moment)} for notice_id, moment in times.items()]
 
 
