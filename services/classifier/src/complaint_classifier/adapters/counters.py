@@ -3,7 +3,8 @@
 A counter counts distinct members, not events: each (counter key, member) is inserted once
 under a unique index, whoever races, and a counter's value is the number of its members. The
 member is the complaint, or the opaque complainant digest when a cluster counts people, so a
-replay or the same person again adds nothing. A batch's memberships are inserted together and its counters read in one query.
+replay or the same person again adds nothing. A batch's memberships are inserted together
+and its counters read in one query.
 """
 
 from collections import Counter
