@@ -680,9 +680,9 @@ class Chaos:
 
     @staticmethod
     def plan(rng: random.Random, load_seconds: float, kills_each: int) -> list[Fault]:
-        """Each service killed `kills_each` times and Kafka and the MongoDB server restarted once while
-        the load comes in; the notifier's kills fall while its notices fall due (the minute
-        after each submission)."""
+        """Each service killed `kills_each` times and Kafka and the MongoDB server restarted once
+        while the load comes in; the notifier's kills fall while its notices fall due (the
+        minute after each submission)."""
         faults = []
         for name in NAMES:
             earliest = DUE_AFTER_SECONDS if name == "notifier" else 0.0

@@ -1,4 +1,4 @@
-"""The end-to-end fixture: the four services as OS processes on the real Kafka and MongoDB-protocol server.
+"""The end-to-end fixture: the four services as OS processes on the real Kafka and MongoDB.
 
 `e2e_system` (session scope, shared by every e2e test module) starts intake, classifier,
 notifier and archive with `deploy.local.system.System` and gives an `E2ESystem`

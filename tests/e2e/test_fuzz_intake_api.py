@@ -2,9 +2,9 @@
 
 schemathesis generates valid and invalid requests for every operation of `/openapi.json`
 (with the API key, and without it for some invalid ones); intake runs as a process on the real
-Kafka and MongoDB-protocol server, on topics and a database of its own. No request may get a 5xx, and every
-answer must match the document (status code, content type, body schema). Every failure is
-collected, not only the first, and reported with the request that caused it.
+Kafka and MongoDB-protocol server, on topics and a database of its own. No request may get a
+5xx, and every answer must match the document (status code, content type, body schema).
+Every failure is collected, not only the first, and reported with the request that caused it.
 
 `FUZZ_API_EXAMPLES` (default 40) sets the examples per operation and mode; `FUZZ_SEED`
 replays a run (the seed is printed and named in the failure).

@@ -4,8 +4,9 @@ raw Kafka produce/consume baseline measured on the same broker in the same run.
     uv run python services/intake/bench/run.py [--count 6000] [--seconds 15] [--concurrency 64]
                                                [--shared] [--json PATH]
 
-By default it starts a private Kafka and MongoDB-protocol server (free ports, binaries linked from `.stack/`),
-so no other work shares them; `--shared` uses KAFKA_BOOTSTRAP_SERVERS / MONGODB_URI instead.
+By default it starts a private Kafka and MongoDB-protocol server (free ports, binaries linked
+from `.stack/`), so no other work shares them; `--shared` uses KAFKA_BOOTSTRAP_SERVERS /
+MONGODB_URI instead.
 Intake runs as its own process (`complaint-intake`), as in production. The report includes
 the CPU seconds each process used, which is what limits throughput on a small machine.
 Not a test: it prints a JSON report.
