@@ -174,3 +174,30 @@ async def test_no_personal_data_reaches_the_logs(caplog: pytest.LogCaptureFixtur
     assert caplog.records  # something was logged
     for value in [*personal.values(), "投诉内容"]:
         assert value not in logged
+
+
+async def test_a_complaint_is_found_by_source_system_and_external_reference() -> None:
+    fakes = Fakes()
+    async with running(make_app(fakes)) as client:
+        received = await client.post(
+            "/v1/complaints", content=raw(submission(source_system="crm")), headers=as_writer()
+        )
+        found = await client.get(
+            "/v1/complaints",
+            params={"source_system": "crm", "external_reference": "A-1"},
+            headers={"X-API-Key": READER},
+        )
+        unknown = await client.get(
+            "/v1/complaints",
+            params={"source_system": "crm", "external_reference": "nope"},
+            headers={"X-API-Key": READER},
+        )
+        missing = await client.get(
+            "/v1/complaints", params={"source_system": "crm"}, headers={"X-API-Key": READER}
+        )
+    assert found.status_code == 200, found.text
+    assert found.json()["complaint_id"] == received.json()["complaint_id"]
+    assert found.json()["complaint_number"] == received.json()["complaint_number"]
+    assert unknown.status_code == 404
+    assert missing.status_code == 422
+    assert "external_reference" in json.dumps(missing.json()["field_errors"])

@@ -75,9 +75,13 @@ async def test_commands_are_published_for_known_complaints_only(
             content=json.dumps({"actor": "qa-1", "outcome": "replaced"}),
         )
         status = await client.get(f"/v1/complaints/{received['complaint_number']}")
+        by_reference = await client.get(
+            "/v1/complaints", params={"source_system": system, "external_reference": "A-1"}
+        )
         ready = await client.get("/health/ready")
     assert (assigned.status_code, closed.status_code, unknown.status_code) == (202, 202, 404)
     assert status.json()["complaint_id"] == received["complaint_id"]
+    assert by_reference.json()["complaint_number"] == received["complaint_number"]
     assert ready.json() == {"status": "ready", "checks": {"kafka": "ok", "mongodb": "ok"}}
     events = await read_events(
         live_settings.kafka_bootstrap_servers,

@@ -50,7 +50,11 @@ class Receipt:
 
 def submission_key(submission: ComplaintSubmitted) -> str:
     """Unambiguous: "|" cannot occur in either part ("/" can, so "a/b" + "c" ≠ "a" + "b/c")."""
-    return f"{submission.source_system}|{submission.external_reference}"
+    return reference_key(submission.source_system, submission.external_reference)
+
+
+def reference_key(source_system: str, external_reference: str) -> str:
+    return f"{source_system}|{external_reference}"
 
 
 def fingerprint(submission: ComplaintSubmitted) -> str:

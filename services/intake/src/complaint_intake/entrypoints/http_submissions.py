@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -10,12 +10,14 @@ from complaint_runtime import ApiKeys, Caller, require
 
 from ..adapters.retrying import briefly
 from ..domain.parsing import Incoming, parse_submission
+from ..domain.records import reference_key
 from ..domain.refusals import Refusal
 from ..use_cases import ComplaintRecord
 from .deps import Wiring, WiringDep
 from .http_common import ErrorBody, error_response, json_body, read_body, refusal_response
 
 REF_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+IDENTIFIER = r"^[A-Za-z0-9._:/-]{1,128}$"  # complaint_events' Identifier
 Ref = Annotated[str, Path(pattern=REF_PATTERN, description="Complaint id or TS- number.")]
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
@@ -80,6 +82,29 @@ def submissions_router(keys: ApiKeys) -> APIRouter:
             status="duplicate" if result.duplicate else "received",
         )
 
+    @router.get(
+        "",
+        response_model=ComplaintStatus,
+        responses=ERRORS,
+        summary="Find a complaint by its source system and external reference",
+    )
+    async def by_reference(
+        source_system: Annotated[str, Query(pattern=IDENTIFIER, description="Who sent it.")],
+        external_reference: Annotated[
+            str, Query(pattern=IDENTIFIER, description="Its reference in that system.")
+        ],
+        wiring: WiringDep,
+        caller: Caller = reader,
+    ) -> ComplaintStatus | JSONResponse:
+        """The complaint a source system submitted under its own reference; 404 when intake
+        has published none for that pair, 403 for a key bound to other source systems."""
+        if not caller.may_submit_for(source_system):
+            return error_response(403, "forbidden", "this key may not act for that source")
+        found = await _by_reference(wiring, reference_key(source_system, external_reference))
+        if found is None:
+            return error_response(404, "unknown_complaint", "no complaint for that reference")
+        return ComplaintStatus(**vars(found))
+
     @router.get("/{ref}", response_model=ComplaintStatus, responses=ERRORS)
     async def status(
         ref: Ref, wiring: WiringDep, caller: Caller = reader
@@ -101,6 +126,17 @@ async def _parse(request: Request, wiring: Wiring) -> Incoming | Refusal | JSONR
         max_bytes=settings.max_body_bytes,
         phone_region=settings.phone_region,
     )
+
+
+async def _by_reference(wiring: Wiring, key: str) -> ComplaintRecord | None:
+    intake, _ = wiring.ready()
+    wait = wiring.settings.unavailable_after_seconds
+
+    async def lookup() -> ComplaintRecord | None:
+        reservation = await intake.store.reservation(key)
+        return await intake.store.complaint(reservation.complaint_id) if reservation else None
+
+    return await briefly("find by reference", lookup, seconds=wait)
 
 
 async def find_complaint(
