@@ -35,6 +35,7 @@ from .notices import (
     progress_number_by,
 )
 from .policy import ClockSpec, DeadlinePolicy, ImmediateSpec
+from .policy_file import REFUSAL
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ def apply_event(
         return cancel(state, at, kind)
     if kind in spec.stops_on:
         return stop(spec, calendar, state, at, kind)
+    if kind in spec.ends_on:
+        return cancel(state, at, kind)
     meant = spec.concerns(event.step)
     if meant and kind in spec.pauses_on and state.status is ClockStatus.RUNNING:
         return pause(calendar, state, at, kind)
@@ -97,9 +100,10 @@ def plan_complaint(
     applicable = [spec for spec in policy.clocks if spec.applies_when.matches(classification)]
     clocks: dict[str, ClockState] = {}
     transitions: list[ClockTransition] = []
+    refusal = refusal_event(classification, events)
     for spec in applicable:
         calendar = calendars[spec.calendar_id]
-        state, moves = _run_clock(spec, calendar, events, complaint_id, policy.policy_id)
+        state, moves = _run_clock(spec, calendar, events, complaint_id, policy.policy_id, refusal)
         transitions += moves
         if state is not None:
             clocks[spec.step] = state
@@ -134,12 +138,23 @@ def delivery_calendar(
     return calendars[rule.calendar_id or spec.calendar_id]
 
 
+def refusal_event(
+    classification: Classification, events: Sequence[ComplaintEvent]
+) -> ComplaintEvent | None:
+    """The classification that refused the complaint: the latest, when the current one refuses."""
+    if classification.acceptance != "refuse":
+        return None
+    classified = [event for event in events if event.event_type == "ComplaintClassified"]
+    return classified[-1] if classified else None
+
+
 def _run_clock(
     spec: ClockSpec,
     calendar: BusinessCalendar,
     events: Iterable[ComplaintEvent],
     complaint_id: str,
     policy_id: str,
+    refusal: ComplaintEvent | None = None,
 ) -> tuple[ClockState | None, list[ClockTransition]]:
     state: ClockState | None = None
     done_before_start: ComplaintEvent | None = None
@@ -148,6 +163,10 @@ def _run_clock(
         if state is None and event.event_type in spec.stops_on:
             # The step was done before its clock began (e.g. replied before classification).
             done_before_start = done_before_start or event
+        if event is refusal and state is not None and state.is_open and REFUSAL in spec.ends_on:
+            state, moves = cancel(state, event.at, event.event_type)
+            transitions += moves
+            continue
         first_start = state is None
         moved = apply_event(
             spec, calendar, state, event, complaint_id=complaint_id, policy_id=policy_id

@@ -9,6 +9,7 @@ from .calendar import BusinessCalendar, EndOfDay
 from .conditions import Condition
 from .files import DataFileError, parse_file
 from .policy_file import (
+    REFUSAL,
     ClockEntry,
     DeadlinePolicyFile,
     Defaults,
@@ -50,6 +51,8 @@ class ClockSpec:
     progress_notify: tuple[str, ...]
     end_of_day: EndOfDay | None = None
     """None: the calendar's."""
+    ends_on: frozenset[str] = frozenset()
+    """Handoffs and endings that cancel this clock ("refusal": the classification refuses)."""
     swaps_with: frozenset[str] = frozenset()
     """Steps whose pauses and resumes count for this clock (the same step in another class)."""
 
@@ -178,6 +181,7 @@ def _clock(entry: ClockEntry, defaults: Defaults) -> ClockSpec:
         extend_over_holidays=_option(entry, defaults, "extend_over_holidays"),
         start_next_working_time=bool(_option(entry, defaults, "start_next_working_time")),
         end_of_day=_option(entry, defaults, "end_of_day"),
+        ends_on=_endings(entry, defaults),
         swaps_with=frozenset(entry.swaps_with),
         reminder_at=reminder or None,
         notify=tuple(notify),
@@ -186,6 +190,12 @@ def _clock(entry: ClockEntry, defaults: Defaults) -> ClockSpec:
         progress_every=entry.progress_every,
         progress_notify=tuple(_or(entry.progress_notify, notify)),
     )
+
+
+def _endings(entry: ClockEntry, defaults: Defaults) -> frozenset[str]:
+    """What ends this clock besides its own stops: the policy's handoffs, less what it keeps."""
+    endings = set(defaults.ends_on) | ({REFUSAL} if defaults.ends_on_refusal else set())
+    return frozenset(endings - set(entry.keeps_running_after) - set(entry.starts_on))
 
 
 def _or(value: list[T] | None, default: list[T]) -> list[T]:

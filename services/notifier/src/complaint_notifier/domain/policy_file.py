@@ -21,6 +21,16 @@ def _known_event_type(name: str) -> str:
 
 
 EventType = Annotated[str, AfterValidator(_known_event_type)]
+REFUSAL = "refusal"
+"""Stands for the classification refusing the complaint (there is no refusal event)."""
+
+
+def _known_ending(name: str) -> str:
+    return name if name == REFUSAL else _known_event_type(name)
+
+
+Ending = Annotated[str, AfterValidator(_known_ending)]
+HANDOFFS = ["ComplaintTransferred", "ComplaintWithdrawn", "ComplaintClosed"]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 UnitField = Annotated[Unit, BeforeValidator(lambda value: parse_unit(str(value)))]
 Share = Annotated[float, Field(gt=0, lt=1)]
@@ -67,6 +77,14 @@ class Defaults(DataFile):
     cancels_on: list[EventType] = Field(default_factory=lambda: ["ComplaintWithdrawn"])
     pauses_on: list[EventType] = Field(default_factory=lambda: ["ClockPaused"])
     resumes_on: list[EventType] = Field(default_factory=lambda: ["ClockResumed"])
+    ends_on: list[EventType] = Field(
+        default_factory=lambda: list(HANDOFFS),
+        description="Events that hand the complaint off or end it: every open clock stops "
+        "(cancelled, or met/late when the event is in its stops_on) unless it keeps running.",
+    )
+    ends_on_refusal: bool = Field(
+        default=True, description="A classification refusing the complaint ends it too."
+    )
     options: Options = Options(start_next_working_time=False)
 
 
@@ -90,6 +108,11 @@ class ClockEntry(DataFile):
     repeat: Repeat | None = None
     progress_every: DurationField | None = None
     progress_notify: list[Name] | None = None
+    keeps_running_after: list[Ending] = Field(
+        default_factory=list,
+        description='Events of defaults.ends_on (or "refusal") this clock outlives, e.g. a '
+        "duty to notify after a transfer.",
+    )
     swaps_with: list[Name] = Field(
         default_factory=list,
         description="Clocks of the same step under another classification: a pause or resume "
