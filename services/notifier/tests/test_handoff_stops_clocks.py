@@ -119,7 +119,8 @@ def test_a_policy_may_name_what_ends_a_complaint(calendars: dict) -> None:
     policy = policy_from(
         """
 policy_id: p
-defaults: {calendar: cn-mainland, notify: [desk], ends_on: [ComplaintWithdrawn], ends_on_refusal: false}
+defaults:
+  {calendar: cn-mainland, notify: [desk], ends_on: [ComplaintWithdrawn], ends_on_refusal: false}
 clocks:
   - {step: reply, limit: 5, unit: working_days, starts_on: [ComplaintReceived]}
 """
