@@ -1,5 +1,6 @@
-"""Several benchmark results side by side in one Markdown table (e.g. FerretDB on SQLite and
-on PostgreSQL): `python -m bench.compare A.json B.json [--out report.md]`."""
+"""Several benchmark results side by side in one Markdown table (e.g. two MongoDB-protocol
+servers, or two versions of the services): `python -m bench.compare A.json B.json [--out
+report.md]`."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def rows(results: list[dict[str, Any]]) -> list[Row]:
         found.append((f"saturation: {stage} /s", _saturated(stage)))
     found += [
         (
-            "FerretDB peak RSS MiB",
+            "MongoDB server peak RSS MiB",
             lambda r: _num(_get(r, "saturation", "memory_peak_mib", "mongodb")),
         ),
         ("timer lag p50 / p99 ms (claimed)", _timer),

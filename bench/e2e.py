@@ -15,7 +15,6 @@ import math
 from collections import Counter
 from typing import Any
 
-from .infra import family
 from .load import Client, Submission, closed_loop, open_loop
 from .metrics import histogram_totals, stage_times
 from .pipeline import Phase, Progress
@@ -37,13 +36,7 @@ class Measured:
         await asyncio.sleep(2)  # let the services settle after start-up
         self.at_rest = self.phase.memory()
         self.progress = await Progress(self.phase).__aenter__()
-        self.meter.watch(
-            {
-                f"{name}/{member}": member
-                for name, pid in self.phase.pids().items()
-                for member in family(pid)
-            }
-        )
+        self.meter.watch(self.phase.pids())
         self.meter.take()
         self.before = {name: histogram_totals(self.phase.url(name)) for name in STAGES_URLS}
         return self
@@ -61,7 +54,7 @@ class Measured:
         drained = await self.progress.wait("archive", accepted, drain)
         messages = await self.progress.messages()
         classified = len(self.progress.positions)
-        cpu = _by_process(self.meter.take())
+        cpu = self.meter.take()
         after = {name: histogram_totals(self.phase.url(name)) for name in STAGES_URLS}
         return {
             "drained": drained,
@@ -81,15 +74,6 @@ class Measured:
 
 
 STAGES_URLS = ("intake", "classifier", "notifier", "archive")
-
-
-def _by_process(used: dict[str, float]) -> dict[str, float]:
-    """CPU seconds of a server's workers (PostgreSQL's backends) added to the server's."""
-    found: dict[str, float] = {}
-    for key, seconds in used.items():
-        name = key.split("/", 1)[0]
-        found[name] = round(found.get(name, 0.0) + seconds, 2)
-    return found
 
 
 def _mib(memory: dict[str, int]) -> dict[str, float]:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import os
 import platform
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,33 +25,18 @@ class Infra:
     mongodb_uri: str
     started_stack: bool = False
     pids: dict[str, int] = field(default_factory=dict)
-    private: dict[str, str] | None = None  # the environment of a private FerretDB's stack.py
-
-    @property
-    def ferretdb_backend(self) -> str:
-        """The backend stack.py started FerretDB with (its record of it; sqlite by default)."""
-        folder = Path(self.private["STACK_DIR"]) if self.private else ROOT / ".stack"
-        record = folder / "mongo" / "backend"
-        return record.read_text().strip() if record.exists() else "sqlite"
+    local_mongodb: str | None = None  # the local stack's MongoDB URI when it is the one used
 
     def stop(self) -> None:
-        """Stop the stack only when this run started it, and the private FerretDB if any."""
-        if self.private is not None:
-            subprocess.run([*STACK, "down", "mongo"], env=self.private, capture_output=True)
-            shutil.rmtree(self.private["STACK_DIR"], ignore_errors=True)
+        """Stop the stack only when this run started it."""
         if self.started_stack:
             subprocess.run([*STACK, "down"], check=False, capture_output=True)
 
 
-def infra(watch: dict[str, int] | None = None, ferretdb_backend: str | None = None) -> Infra:
-    """The servers from the environment when both are set, else the local stack (`up`); with
-    `ferretdb_backend`, a private FerretDB of that backend on free ports instead."""
+def infra(watch: dict[str, int] | None = None) -> Infra:
+    """The servers from the environment when both are set, else the local stack (`up`)."""
     kafka, mongodb = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("MONGODB_URI")
-    started, private = False, None
-    if ferretdb_backend:
-        private = private_ferretdb(ferretdb_backend)
-        mongodb = f"mongodb://127.0.0.1:{private['MONGO_PORT']}/"
-        watch = {"postgres": int(private["POSTGRES_PORT"]), **(watch or {})}
+    started, local = False, None
     if not (kafka and mongodb):
         status = _stack("status")
         started = "running on" not in status.splitlines()[0]
@@ -63,32 +46,12 @@ def infra(watch: dict[str, int] | None = None, ferretdb_backend: str | None = No
         )
         found = dict(exports)
         kafka = kafka or found["KAFKA_BOOTSTRAP_SERVERS"]
-        mongodb = mongodb or found["MONGODB_URI"]
+        local = found["MONGODB_URI"]
+        mongodb = mongodb or local
     ports = {"kafka": _port(f"kafka://{kafka.split(',')[0]}"), "mongodb": _port(mongodb)}
     ports.update(watch or {})
     pids = {name: pid for name, port in ports.items() if (pid := listening_pid(port))}
-    return Infra(kafka, mongodb, started, pids, private)
-
-
-def private_ferretdb(backend: str) -> dict[str, str]:
-    """FerretDB with `backend` (sqlite or postgresql) from stack.py in a folder of its own on
-    free ports, its binary linked from the local stack's; the environment that controls it."""
-    from deploy.local.system import free_port
-
-    folder = Path(tempfile.mkdtemp(prefix="bench-ferretdb-"))
-    folder.chmod(0o755)  # PostgreSQL runs as an unprivileged user that must reach its data
-    binary = next((ROOT / ".stack" / "mongo").glob("ferretdb-v*"), None)  # built already
-    if binary is not None:
-        (folder / "mongo").mkdir()
-        (folder / "mongo" / binary.name).symlink_to(binary)
-    ports = ("MONGO_PORT", "FERRETDB_DEBUG_PORT", "POSTGRES_PORT")
-    env = {**os.environ, "STACK_DIR": str(folder), "FERRETDB_BACKEND": backend}
-    env.update({name: str(free_port()) for name in ports})
-    done = subprocess.run([*STACK, "up", "mongo"], env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise SystemExit(f"private FerretDB ({backend}): {done.stderr.strip()}")
-    return env
+    return Infra(kafka, mongodb, started, pids, local if mongodb == local else None)
 
 
 def _stack(action: str) -> str:
@@ -124,34 +87,27 @@ def _holds(process: Path, inodes: set[str]) -> bool:
 
 
 def rss_bytes(pid: int) -> int:
-    """Resident memory of the process and its children (PostgreSQL's backends; their shared
-    buffers counted in each), 0 when it is gone."""
-    total = 0
-    for member in family(pid):
-        try:
-            status = Path(f"/proc/{member}/status").read_text()
-        except OSError:
-            continue
-        total += next(
-            (int(x.split()[1]) * 1024 for x in status.splitlines() if x[:6] == "VmRSS:"), 0
-        )
-    return total
-
-
-def family(pid: int) -> list[int]:
-    """The process and its children (one level: a server's workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children")
+    """Resident memory of the process, 0 when it is gone."""
     try:
-        return [pid, *(int(child) for child in children.read_text().split())]
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return [pid]
+        return 0
+    return next((int(x.split()[1]) * 1024 for x in status.splitlines() if x[:6] == "VmRSS:"), 0)
 
 
-def server_name(build_info: dict[str, Any]) -> str:
-    """FerretDB answers buildInfo with a MongoDB version and its own."""
-    if "ferretdbVersion" in build_info:
-        return f"FerretDB {build_info['ferretdbVersion']} (MongoDB {build_info.get('version')})"
-    return f"MongoDB {build_info.get('version')}"
+def server_name(build_info: dict[str, Any], local_stack: bool = False) -> str:
+    """What the server is, from its buildInfo: secantus-mdb names its own version beside the
+    MongoDB version it answers as; any other server is named by that MongoDB version only
+    (buildInfo cannot tell a mongod from another server speaking the protocol), and, when it
+    is the local stack's, by the server the stack runs."""
+    version = build_info.get("version")
+    if "secantusVersion" in build_info:
+        return f"secantus-mdb {build_info['secantusVersion']} (MongoDB {version})"
+    if local_stack:
+        from deploy.local.stack import MONGO_CRATE, MONGO_VERSION
+
+        return f"{MONGO_CRATE} {MONGO_VERSION} (MongoDB {version})"
+    return f"MongoDB-protocol server (MongoDB {version})"
 
 
 def versions(servers: Infra) -> dict[str, str | None]:
@@ -160,9 +116,8 @@ def versions(servers: Infra) -> dict[str, str | None]:
 
     client: MongoClient[Any] = MongoClient(servers.mongodb_uri, serverSelectionTimeoutMS=10_000)
     try:
-        mongodb = server_name(client.admin.command("buildInfo"))
-        if mongodb.startswith("FerretDB") and servers.pids.get("mongodb"):  # one we started
-            mongodb += f", {servers.ferretdb_backend} backend"
+        local = servers.local_mongodb is not None
+        mongodb = server_name(client.admin.command("buildInfo"), local)
     finally:
         client.close()
     kafka = None

@@ -80,20 +80,15 @@ class Phase:
         if self.hooks is not None:
             self.hooks.stop()
         await delete_topics(self.infra.kafka, self.prefix)
-        if self.infra.private is None:  # a private server goes away whole at the end
-            await self._drop_databases()
+        await self._drop_databases()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     async def _drop_databases(self) -> None:
-        """Drop the phase's databases, giving up on one after a minute (FerretDB 1.24 on
-        PostgreSQL was seen to hang in dropDatabase after a loaded phase)."""
+        """Drop the phase's databases."""
         client: AsyncMongoClient[Any] = AsyncMongoClient(self.infra.mongodb_uri)
         try:
             for name in NAMES:
-                try:
-                    await asyncio.wait_for(client.drop_database(f"{name}{self.suffix}"), 60)
-                except TimeoutError:
-                    print(f"bench: dropping {name}{self.suffix} took over 60 s; left", flush=True)
+                await client.drop_database(f"{name}{self.suffix}")
         finally:
             await client.close()
 

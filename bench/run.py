@@ -62,11 +62,6 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
         "--skip", default="", help="parts to leave out: baselines,timer,rates,saturation"
     )
     parser.add_argument(
-        "--ferretdb-backend",
-        choices=["sqlite", "postgresql"],
-        help="run against a private FerretDB of this backend (stack.py, free ports)",
-    )
-    parser.add_argument(
         "--watch", action="append", default=[], help="NAME=PORT: a server process to measure too"
     )
     parsed = parser.parse_args(argv)
@@ -145,8 +140,7 @@ def _progress(what: str, numbers: Any) -> None:
 def write(result: dict[str, Any], out: Path, label: str) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     server = result["machine"]["servers"]["mongodb"]
-    backend = result["options"].get("ferretdb_backend")
-    name = label or server.split(" (")[0] + (f" {backend}" if backend else "")
+    name = label or server.split(" (")[0]
     slug = re.sub(r"[^a-z0-9.]+", "-", name.lower()).strip("-")
     kind = "quick" if result["options"]["quick"] else "full"
     stem = f"{result['started_at'][:10]}-{slug or 'server'}-{kind}"
@@ -161,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     watch = {name: int(port) for name, port in (item.split("=", 1) for item in args.watch)}
     started, clock = datetime.now(UTC), time.monotonic()
     about = machine()
-    servers = infra(watch, args.ferretdb_backend)
+    servers = infra(watch)
     try:
         about["servers"] = versions(servers)
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:

@@ -6,6 +6,7 @@ import math
 import pytest
 
 from bench.compare import side_by_side
+from bench.infra import server_name
 from bench.profile import summarise
 from bench.report import derive, markdown
 from bench.stats import first_passing, latency_summary, nearest_rank, steady_rate
@@ -101,7 +102,7 @@ def result() -> dict:
             "python": "3.11",
             "load_average_at_start": [0.5, 0.5, 0.5],
             "packages": {"aiokafka": "0.14"},
-            "servers": {"kafka": "3.9.1", "mongodb": "FerretDB"},
+            "servers": {"kafka": "3.9.1", "mongodb": "secantus-mdb 0.5.3 (MongoDB 8.2.11)"},
         },
         "baselines": {
             "kafka": {
@@ -111,7 +112,7 @@ def result() -> dict:
                 "round_trip_per_s": 16000,
             },
             "mongodb": {
-                "server": "FerretDB",
+                "server": "secantus-mdb 0.5.3 (MongoDB 8.2.11)",
                 "bytes_each": 6000,
                 "batch": 500,
                 "inserts_per_s": 400,
@@ -165,12 +166,12 @@ def test_the_markdown_report_has_a_row_per_phase_and_a_dash_for_what_was_not_see
 
 
 def test_two_runs_side_by_side_with_a_dash_where_one_has_no_number() -> None:
-    sqlite, postgresql = result(), result()
-    sqlite["machine"]["servers"]["mongodb"] = "FerretDB v1 (MongoDB 7.0), sqlite backend at x"
-    postgresql["machine"] = {**postgresql["machine"], "servers": {"mongodb": "FerretDB v1 pg"}}
-    del postgresql["fixed_rates"]
-    text = side_by_side([sqlite, postgresql])
-    assert text.splitlines()[0] == "| | FerretDB v1, sqlite backend | FerretDB v1 pg |"
+    first, second = result(), result()
+    first["machine"]["servers"]["mongodb"] = "secantus-mdb 0.5.3 (MongoDB 8.2.11) at x"
+    second["machine"] = {**second["machine"], "servers": {"mongodb": "mongod 8.0"}}
+    del second["fixed_rates"]
+    text = side_by_side([first, second])
+    assert text.splitlines()[0] == "| | secantus-mdb 0.5.3 | mongod 8.0 |"
     assert "| bulk inserts /s | 400 | 400 |" in text
     assert "| 50/s: missing | 1 of 1,000 | – |" in text
     assert "| saturation: archived /s | 8 | 8 |" in text
@@ -184,3 +185,11 @@ def test_a_phase_whose_system_did_not_start_is_reported_as_not_measured() -> Non
     text = markdown(found)
     assert "| 200/s | not measured: intake not ready in 120s |" in text
     assert "| max | not measured: archive exited (1) |" in text
+
+
+def test_the_server_is_named_by_what_its_build_info_says() -> None:
+    secantus = {"version": "8.2.11", "secantusVersion": "0.5.3-beta.196", "ok": 1.0}
+    assert server_name(secantus) == "secantus-mdb 0.5.3-beta.196 (MongoDB 8.2.11)"
+    plain = {"version": "8.0.4", "ok": 1.0}
+    assert server_name(plain) == "MongoDB-protocol server (MongoDB 8.0.4)"
+    assert server_name(plain, local_stack=True).startswith("secantus-mdb ")
