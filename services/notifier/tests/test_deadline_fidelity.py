@@ -76,6 +76,20 @@ def test_a_pause_that_lasts_past_the_due_keeps_the_time_left(
     assert reply.due_at == shanghai(2026, 10, 9, 21, 0)
 
 
+def test_a_pause_within_the_extension_keeps_the_time_to_the_extended_due(
+    policies: dict, calendars: dict
+) -> None:
+    # Unextended due 10-05 24:00 has passed at the pause (10-07 12:00), the extended 10-08 24:00
+    # has not: 36 h are left, from 10-09 12:00 → 10-10 24:00, a make-up Saturday (no move).
+    events = [
+        event("ComplaintReceived", shanghai(2026, 9, 28, 10, 0)),
+        event("ClockPaused", shanghai(2026, 10, 7, 12, 0)),
+        event("ClockResumed", shanghai(2026, 10, 9, 12, 0)),
+    ]
+    reply = plan(policies, calendars, HOSPITAL, events).clock("reply")
+    assert reply.due_at == midnight_ending(2026, 10, 10)
+
+
 # -- 3. day periods ending on a holiday (Civil Code art. 203) ---------------------------------
 
 
