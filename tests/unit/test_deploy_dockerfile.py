@@ -259,6 +259,7 @@ def test_the_build_context_leaves_out_tests_environments_and_caches() -> None:
     for path in [
         ".venv/bin/python",
         ".stack/kafka/x",
+        ".stack/mongo/secantusd-rs-0.5.3-beta.196",  # the GPL test server never ships
         ".git/config",
         "tests/unit/a.py",
         "services/intake/tests/test_a.py",
@@ -271,3 +272,4 @@ def test_the_build_context_leaves_out_tests_environments_and_caches() -> None:
         path.split("/")[0] in {"pyproject.toml", "uv.lock", "shared", "services", "deploy"}
         for path in files
     )
+    assert not any("secantus" in path for path in files)
