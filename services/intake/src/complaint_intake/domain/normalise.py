@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from complaint_events import ComplaintSubmitted, field_errors_from
 from complaint_events.fields import NON_BLANK_PATTERN
 
+from .checks import invalid_fields
 from .language import detect_language
 from .phones import normalise_phone
 from .refusals import Reason, Refusal
@@ -36,7 +37,8 @@ def tidy(submission: ComplaintSubmitted, *, phone_region: str) -> ComplaintSubmi
     """Trimmed, phones and e-mail domains unified, tags without repeats, language tag cased.
 
     Validated again afterwards: a value that was only long enough with its padding (a phone
-    " 12 ") is refused, naming the field.
+    " 12 ") is refused, naming the field; so is an e-mail address, a phone number or a currency
+    that is not one (`checks`).
     """
     data = _stripped(submission.model_dump())
     complainant = data["complainant"]
@@ -48,10 +50,14 @@ def tidy(submission: ComplaintSubmitted, *, phone_region: str) -> ComplaintSubmi
     if data["language"]:
         data["language"] = canonical_language_tag(data["language"])
     try:
-        return ComplaintSubmitted.model_validate(data)
+        tidied = ComplaintSubmitted.model_validate(data)
     except ValidationError as error:
         detail = f"{error.error_count()} field(s) invalid once trimmed"
         return Refusal(Reason.VALIDATION_FAILED, detail, tuple(field_errors_from(error)))
+    invalid = invalid_fields(data, phone_region=phone_region)
+    if invalid:
+        return Refusal(Reason.VALIDATION_FAILED, f"{len(invalid)} invalid field(s)", tuple(invalid))
+    return tidied
 
 
 def complete(submission: ComplaintSubmitted, *, received_at: datetime) -> Normalised:
