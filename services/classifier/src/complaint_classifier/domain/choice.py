@@ -52,21 +52,25 @@ def choose(fired: Iterable[Fired], effect: str) -> Choice | None:
     candidates = [item for item in fired if getattr(item.rule.then, effect) is not None]
     if not candidates:
         return None
+    contested = len(candidates) > 1
+    if not contested:
+        return Choice(candidates[0], 0.0, None, 0.0, False)  # strength shown only when contested
     overrides = [item for item in candidates if item.rule.override]
     if overrides:
         best = max(overrides, key=lambda item: item.rule.priority)  # first listed on a tie
-        return Choice(best, strength(best), None, 0.0, len(candidates) > 1)
-    ranked = sorted(
-        candidates, key=lambda item: (-strength(item), -item.rule.priority)
+        return Choice(best, strength(best), None, 0.0, contested)
+    scored = sorted(
+        ((strength(item), item) for item in candidates),
+        key=lambda pair: (-pair[0], -pair[1].rule.priority),
     )  # stable: file order last
-    runner_up = ranked[1] if len(ranked) > 1 else None
-    runner_up_strength = strength(runner_up) if runner_up else 0.0
-    return Choice(ranked[0], strength(ranked[0]), runner_up, runner_up_strength, len(ranked) > 1)
+    (best_strength, best), *rest = scored
+    runner_up_strength, runner_up = rest[0] if rest else (0.0, None)
+    return Choice(best, best_strength, runner_up, runner_up_strength, contested)
 
 
 def strength(item: Fired) -> float:
     """How much of the complaint supports the rule: matched text, weighted, times confidence."""
-    return round(support(item.matched.evidence) * item.matched.confidence, 3)
+    return support(item.matched.evidence) * item.matched.confidence
 
 
 def support(evidence: Iterable[Evidence]) -> float:

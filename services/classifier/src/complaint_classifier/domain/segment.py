@@ -7,78 +7,87 @@ Only the run of Chinese characters around a hit is segmented, and only when a hi
 
 import logging
 import math
+import re
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from itertools import pairwise
 
 import jieba  # type: ignore[import-untyped,unused-ignore]
 
-_ABSENT = -1
+_PREFIX = -1.0  # in the log-frequency tables: a prefix of some word, not a word itself
 
 
 def is_han(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"  # as in _HAN_RUN
 
 
 @cache
-def _base() -> tuple[Mapping[str, int], int]:
-    """jieba's dictionary (word and every prefix -> frequency; 0 marks a mere prefix)."""
+def _base() -> tuple[Mapping[str, float], float]:
+    """jieba's dictionary: word (and every prefix) -> log frequency, and the log total."""
     jieba.setLogLevel(logging.WARNING)
     with jieba.get_dict_file() as file:
         frequencies, total = jieba.Tokenizer.gen_pfdict(file)
-    return frequencies, total
+    logs = {word: math.log(count) if count else _PREFIX for word, count in frequencies.items()}
+    return logs, math.log(total)
 
 
 class Segmenter:
     """jieba's dictionary with a policy's `words` added and its `split` words taken out."""
 
     def __init__(self, words: Iterable[str] = (), split: Iterable[str] = ()) -> None:
-        self._base, total = _base()
-        self._log_total = math.log(total)
-        self._overlay: dict[str, int] = {}
+        self._base, self._log_total = _base()
+        self._overlay: dict[str, float] = {}
+        self._lookup: Callable[[str], float | None] = self._base.get
         for word in split:
-            self._overlay[word] = 0
+            self._overlay[word] = _PREFIX
         for word in words:
             self._add(word)
+        if self._overlay:
+            self._lookup = self._layered
+        # The log frequency of a word, `_PREFIX` for a mere prefix, None when neither.
+        self.lookup = self._lookup
+
+    def _layered(self, fragment: str) -> float | None:
+        found = self._overlay.get(fragment)
+        return self._base.get(fragment) if found is None else found
 
     def _add(self, word: str) -> None:
-        # Frequent enough to win against the dictionary's own split of the same characters.
+        # As likely as the path through the word's own pieces (jieba's `suggest_freq`), so
+        # the word is kept whole wherever it occurs.
         for end in range(1, len(word)):
-            prefix = word[:end]
-            if self._frequency(prefix) == _ABSENT:
-                self._overlay[prefix] = 0
-        self._overlay[word] = max(self._frequency(word), self._suggested(word))
-
-    def _suggested(self, word: str) -> int:
-        """jieba's `suggest_freq`: as likely as the path through the word's own pieces."""
-        cuts = sorted(self.cuts(word))
-        log_p = sum(
-            math.log(max(self._frequency(word[start:end]), 1)) - self._log_total
+            if self._layered(word[:end]) is None:
+                self._overlay[word[:end]] = _PREFIX
+        cuts = sorted(self.cuts(word, self._layered))
+        pieces = sum(
+            max(self._layered(word[start:end]) or 0.0, 0.0) - self._log_total
             for start, end in pairwise(cuts)
         )
-        return int(math.exp(log_p + self._log_total)) + 1
+        suggested = math.log(math.exp(pieces + self._log_total) + 1)
+        self._overlay[word] = max(self._layered(word) or 0.0, suggested)
 
-    def _frequency(self, fragment: str) -> int:
-        found = self._overlay.get(fragment)
-        if found is not None:
-            return found
-        return self._base.get(fragment, _ABSENT)
-
-    def cuts(self, run: str) -> frozenset[int]:
-        """Offsets in `run` (a run of Chinese characters) where a word starts or ends."""
+    def cuts(self, run: str, lookup: Callable[[str], float | None] | None = None) -> frozenset[int]:
+        """Offsets in `run` (a run of Chinese characters) where a word starts or ends: jieba's
+        most probable path through its dictionary (without its guesses at unknown words)."""
+        lookup = lookup or self._lookup
         size, log_total = len(run), self._log_total
-        best: list[tuple[float, int]] = [(0.0, 0)] * (size + 1)
+        score = [0.0] * (size + 1)
+        step = [0] * (size + 1)
         for start in range(size - 1, -1, -1):
-            choice = (-math.inf, start)
-            for end, log_frequency in self._words_at(run, start):
-                score = log_frequency - log_total + best[end][0]
-                if score > choice[0]:
-                    choice = (score, end)
-            best[start] = choice
+            best, best_end, end = score[start + 1] - log_total, start + 1, start + 1
+            while end <= size:
+                log_frequency = lookup(run[start:end])
+                if log_frequency is None:
+                    break
+                if log_frequency >= 0:
+                    candidate = log_frequency - log_total + score[end]
+                    if candidate > best or end == start + 1:
+                        best, best_end = candidate, end
+                end += 1
+            score[start], step[start] = best, best_end
         cuts, position = {0, size}, 0
         while position < size:
-            position = best[position][1]
+            position = step[position]
             cuts.add(position)
         return frozenset(cuts)
 
@@ -86,24 +95,13 @@ class Segmenter:
         """The words' rarity in the dictionary: -log(frequency / total), summed."""
         cuts = sorted(self.cuts(run))
         return sum(
-            self._log_total - math.log(max(self._frequency(run[start:end]), 1))
+            self._log_total - max(self._lookup(run[start:end]) or 0.0, 0.0)
             for start, end in pairwise(cuts)
         )
 
-    def _words_at(self, run: str, start: int) -> list[tuple[int, float]]:
-        """(end, log frequency) of each dictionary word starting there; one character else."""
-        found, end, base, overlay = [], start + 1, self._base, self._overlay
-        while end <= len(run):
-            fragment = run[start:end]
-            frequency = overlay.get(fragment) if overlay else None
-            if frequency is None:
-                frequency = base.get(fragment, _ABSENT)
-            if frequency == _ABSENT:
-                break
-            if frequency > 0:
-                found.append((end, math.log(frequency)))
-            end += 1
-        return found or [(start + 1, 0.0)]
+
+_LONGEST_CHECKED = 8  # dictionary words longer than this that span a hit's edge are ignored
+_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 class Boundaries:
@@ -111,7 +109,9 @@ class Boundaries:
 
     def __init__(self, segmenter: Segmenter, text: str) -> None:
         self._segmenter, self._text = segmenter, text
-        self._runs: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+        self._cuts: dict[int, tuple[int, ...]] = {}
 
     def admits(self, start: int, end: int, *, left: bool, right: bool) -> bool:
         """Whether a hit is a word here (the edges asked for checked).
@@ -121,10 +121,13 @@ class Boundaries:
         counts; a one-character hit counts only where the word ends with it (厂 in 服装厂,
         not in 厂家): Chinese compounds put the head last.
         """
-        if not all(is_han(char) for char in self._text[start:end]):
+        run = self._run_of(start)
+        if run is None or end > self._ends[run]:
             return (not left or self.is_edge(start)) and (not right or self.is_edge(end))
-        first, first_end = self._word(start)
-        last, last_end = self._word(end - 1)
+        if (not left or self._uncrossed(run, start)) and (not right or self._uncrossed(run, end)):
+            return True  # no dictionary word spans an edge: a cut on every path, no need to segment
+        first, first_end = self._word(run, start)
+        last, last_end = self._word(run, end - 1)
         if first == last:
             return (
                 end - start >= 2
@@ -135,29 +138,49 @@ class Boundaries:
         return (not left or first == start) and (not right or last_end == end)
 
     def is_edge(self, position: int) -> bool:
-        text = self._text
-        if position <= 0 or position >= len(text):
+        run = self._run_of(position)
+        if run is None or position == self._run_start(run):
             return True
-        if not (is_han(text[position - 1]) and is_han(text[position])):
-            return True
-        return self._word(position)[0] == position
+        return self._word(run, position)[0] == position
 
-    def _word(self, position: int) -> tuple[int, int]:
+    def _uncrossed(self, run: int, position: int) -> bool:
+        """Whether no dictionary word of the run starts before `position` and ends after it."""
+        start, end = self._run_start(run), self._ends[run]
+        if position <= start or position >= end:
+            return True
+        text, lookup = self._text, self._segmenter.lookup
+        for first in range(max(start, position - _LONGEST_CHECKED), position):
+            last = position + 1
+            if lookup(text[first:position]) is None:
+                continue
+            while last <= end:
+                found = lookup(text[first:last])
+                if found is None:
+                    break
+                if found >= 0:
+                    return False
+                last += 1
+        return True
+
+    def _run_of(self, position: int) -> int | None:
+        """The run of Chinese characters holding the character at `position`, if any."""
+        if self._starts is None:
+            found = [match.span() for match in _HAN_RUN.finditer(self._text)]
+            self._starts = [span[0] for span in found]
+            self._ends = [span[1] for span in found]
+        index = bisect_right(self._starts, position) - 1
+        return index if index >= 0 and position < self._ends[index] else None
+
+    def _run_start(self, run: int) -> int:
+        assert self._starts is not None
+        return self._starts[run]
+
+    def _word(self, run: int, position: int) -> tuple[int, int]:
         """The segmented word holding the character at `position` (absolute offsets)."""
-        start, cuts = self._run(position)
-        offset = position - start
-        index = bisect_right(cuts, offset)
+        start = self._run_start(run)
+        cuts = self._cuts.get(run)
+        if cuts is None:
+            text = self._text[start : self._ends[run]]
+            cuts = self._cuts[run] = tuple(sorted(self._segmenter.cuts(text)))
+        index = bisect_right(cuts, position - start)
         return start + cuts[index - 1], start + cuts[index]
-
-    def _run(self, position: int) -> tuple[int, tuple[int, ...]]:
-        start = position
-        while start > 0 and is_han(self._text[start - 1]):
-            start -= 1
-        known = self._runs.get(start)
-        if known is None:
-            end = position
-            while end < len(self._text) and is_han(self._text[end]):
-                end += 1
-            cuts = tuple(sorted(self._segmenter.cuts(self._text[start:end])))
-            known = self._runs[start] = (start, cuts)
-        return known
