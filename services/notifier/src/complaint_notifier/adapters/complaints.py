@@ -4,9 +4,10 @@ One consumer owns a complaint's partition of every input topic, so each document
 single writer and a whole-document replace is safe (no concurrent update to lose).
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from ..service_layer.record import ComplaintRecord
@@ -30,3 +31,11 @@ class MongoComplaints:
     async def save(self, record: ComplaintRecord) -> None:
         doc = record_to_doc(record)
         await self.collection.replace_one({"_id": record.complaint_id}, doc, upsert=True)
+
+    async def save_many(self, records: Sequence[ComplaintRecord]) -> None:
+        writes = [
+            ReplaceOne({"_id": record.complaint_id}, record_to_doc(record), upsert=True)
+            for record in records
+        ]
+        if writes:
+            await self.collection.bulk_write(writes, ordered=False)

@@ -2,9 +2,11 @@
 
 One consumer group reads the three topics with the range assignor, so partition N of each
 (every topic hashes a complaint id to the same N) goes to the same consumer: each complaint
-has a single writer. A batch's events are handled per complaint, complaints concurrently;
-offsets are committed (NACK_ON_ERROR: when the handler returns) only after every event was
-recorded and its schedule changes and deadline events were carried out, or dead-lettered.
+has a single writer. A batch's complaints are recorded together (their database writes
+shared); offsets are committed (NACK_ON_ERROR: when the handler returns) only after every
+event was recorded and its schedule changes and deadline events were carried out, or
+dead-lettered. A batch that fails for another reason than an unavailable dependency is
+taken apart, complaint by complaint and then event by event, down to the culprit.
 """
 
 import asyncio
@@ -18,7 +20,7 @@ from complaint_events import CLASSIFIED, LIFECYCLE, RECEIVED, DecodeError, Envel
 from complaint_runtime import DeadLetters, batch_subscriber, until_done
 
 from ..metrics import SERVICE
-from ..service_layer import record_events
+from ..service_layer import record_batch, record_events
 from .deps import Wiring
 
 log = logging.getLogger("complaints.notifier.subscriber")
@@ -49,6 +51,16 @@ async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) 
         event = await dead.decode(record)
         if event is not None and event.complaint_id is not None:
             by_complaint.setdefault(event.complaint_id, []).append((record, event))
+    if not by_complaint:
+        return
+    events = {cid: [event for _, event in items] for cid, items in by_complaint.items()}
+    try:
+        async for attempt in until_done("record a batch"):
+            with attempt:
+                await record_batch(wiring.ready(), events)
+        return
+    except Exception as error:
+        log.warning("batch failed, recording complaint by complaint", exc_info=error)
     gate = asyncio.Semaphore(COMPLAINTS_AT_ONCE)
 
     async def one(complaint_id: str, items: list[Item]) -> None:

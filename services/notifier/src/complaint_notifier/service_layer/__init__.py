@@ -2,7 +2,7 @@
 
 from .context import Notifier, SendOptions
 from .queries import deadlines_of
-from .recording import record_events
+from .recording import record_batch, record_events
 from .rules import Rules
 from .scheduler import Dispatcher, send_due
 
@@ -12,6 +12,7 @@ __all__ = [
     "Rules",
     "SendOptions",
     "deadlines_of",
+    "record_batch",
     "record_events",
     "send_due",
 ]

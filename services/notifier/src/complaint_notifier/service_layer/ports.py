@@ -69,6 +69,9 @@ class ComplaintStore(Protocol):
 
     async def save(self, record: ComplaintRecord) -> None: ...
 
+    async def save_many(self, records: Sequence[ComplaintRecord]) -> None:
+        """One write for all of them."""
+
 
 class Schedule(Protocol):
     async def add(self, notices: Sequence[PlannedNotice], now: datetime) -> None:

@@ -1,13 +1,15 @@
-"""Use case: a complaint's events came in; re-plan it and reconcile the schedule.
+"""Use case: complaints' events came in; re-plan each and reconcile the schedule.
 
-Crash safety: the record is saved with the work it implies (entries to add and drop, events
+Crash safety: the records are saved with the work they imply (entries to add and drop, events
 to publish) before any of it is done, and saved again without it afterwards. A redelivered
-event finds itself in the record and just finishes the work left; ids make each step
-idempotent.
+event finds itself in its record and just finishes the work left; ids make each step
+idempotent. A batch's complaints share their database writes: one read, one bulk save before
+and one after, one insert and one drop for the schedule.
 """
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from complaint_events import (
@@ -29,14 +31,24 @@ CONSUMER = "consumer"
 
 
 async def record_events(ctx: Notifier, complaint_id: str, events: Sequence[Envelope[Any]]) -> None:
-    record = await ctx.complaints.load(complaint_id) or ComplaintRecord(complaint_id)
-    fresh = [event for event in events if record.absorb(event)]
-    if fresh:
-        await _plan(ctx, record, caused_by=fresh[-1])
-        await ctx.complaints.save(record)
-    if record.has_work:
-        await carry_out(ctx, record)
-        await ctx.complaints.save(record)
+    await record_batch(ctx, {complaint_id: events})
+
+
+async def record_batch(ctx: Notifier, events: Mapping[str, Sequence[Envelope[Any]]]) -> None:
+    """Each complaint's events, in order; complaints of a batch together."""
+    stored = await ctx.complaints.load_many(events)
+    records = [stored.get(cid) or ComplaintRecord(cid) for cid in events]
+    planned = []
+    for record in records:
+        fresh = [event for event in events[record.complaint_id] if record.absorb(event)]
+        if fresh:
+            await _plan(ctx, record, caused_by=fresh[-1])
+            planned.append(record)
+    await ctx.complaints.save_many(planned)
+    working = [record for record in records if record.has_work]
+    if working:
+        await carry_out(ctx, working)
+        await ctx.complaints.save_many(working)
 
 
 async def _plan(ctx: Notifier, record: ComplaintRecord, *, caused_by: Envelope[Any]) -> None:
@@ -81,10 +93,16 @@ def _count(ctx: Notifier, fact: DeadlineFact) -> None:
         ctx.metrics.deadline_breached(fact.policy_id, fact.step, fact.severity)
 
 
-async def carry_out(ctx: Notifier, record: ComplaintRecord) -> None:
-    """Insert and drop schedule entries, publish the deadline events; then forget the work."""
-    await ctx.schedule.add(record.adds, ctx.clock.now())
-    await ctx.schedule.drop(record.drops)
-    for encoded in record.outbox:
+async def carry_out(ctx: Notifier, records: Sequence[ComplaintRecord]) -> None:
+    """Insert and drop schedule entries, publish the deadline events (each complaint's in
+    order, complaints at once); then forget the work."""
+    await ctx.schedule.add([notice for r in records for notice in r.adds], ctx.clock.now())
+    await ctx.schedule.drop({key: at for r in records for key, at in r.drops.items()})
+    await asyncio.gather(*(_publish(ctx, record.outbox) for record in records))
+    for record in records:
+        record.adds, record.drops, record.outbox = [], {}, []
+
+
+async def _publish(ctx: Notifier, outbox: Sequence[str]) -> None:
+    for encoded in outbox:
         await ctx.publisher.publish(decode(encoded.encode()))
-    record.adds, record.drops, record.outbox = [], {}, []
