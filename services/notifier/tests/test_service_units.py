@@ -246,6 +246,22 @@ def test_a_record_survives_the_round_trip_to_a_document_to_the_microsecond(rules
     assert again.clocks[0].started_at.microsecond == 123456
 
 
+def test_the_fields_left_out_of_equality_survive_the_round_trip_too(rules: Rules) -> None:
+    """The due before holiday extension (a later pause measures against it) and the time a
+    held notice fell due: a record is read back from MongoDB before every event."""
+    cid = complaint_id()
+    record = ComplaintRecord(cid)
+    record.absorb(received(cid, T0))
+    record.absorb(classified(cid, T0))
+    planned(rules, record)
+    clock = replace(record.clocks[0], unextended_due=T0 + timedelta(days=3))
+    notice = replace(record.adds[0], falls_due_at=T0 + timedelta(hours=1))
+    record.clocks[0], record.adds[0] = clock, notice
+    again = record_from_doc(record_to_doc(record))
+    assert again.clocks[0].unextended_due == T0 + timedelta(days=3)
+    assert again.adds[0].falls_due_at == T0 + timedelta(hours=1)
+
+
 # ---- signatures, e-mail, settings ---------------------------------------------------------
 
 

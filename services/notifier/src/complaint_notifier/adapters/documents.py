@@ -98,6 +98,7 @@ def clock_to_doc(state: ClockState) -> Doc:
         "remaining_us": _micros(state.remaining) if state.remaining is not None else None,
         "ended_at": iso(state.ended_at),
         "ended_by": state.ended_by,
+        "unextended_due": iso(state.unextended_due),
     }
 
 
@@ -121,6 +122,7 @@ def clock_from_doc(doc: Doc) -> ClockState:
         remaining=timedelta(microseconds=remaining) if remaining is not None else None,
         ended_at=at(doc["ended_at"]),
         ended_by=doc["ended_by"],
+        unextended_due=at(doc.get("unextended_due")),
     )
 
 
@@ -139,6 +141,7 @@ def notice_to_doc(notice: PlannedNotice) -> Doc:
         "roles": list(notice.roles),
         "department": notice.department,
         "deadline_id": notice.deadline_id,
+        "falls_due_at": iso(notice.falls_due_at),
     }
 
 
@@ -157,6 +160,7 @@ def notice_from_doc(doc: Doc) -> PlannedNotice:
         roles=tuple(doc["roles"]),
         department=doc["department"],
         deadline_id=doc["deadline_id"],
+        falls_due_at=at(doc.get("falls_due_at")),
     )
 
 
