@@ -112,7 +112,8 @@ def test_regulator_sends_dumped_waste_liquid_to_the_environment_authority(text: 
     [
         ("城东路12号的面馆后厨苍蝇乱飞，切熟食和生肉用同一块砧板。", "food_hygiene"),
         (
-            "The kitchen of the noodle shop at 8 Park Road has rats and staff without health certificates.",
+            "The kitchen of the noodle shop at 8 Park Road has rats"
+            " and staff without health certificates.",
             "food_hygiene",
         ),
         ("城西美容院自制的美白霜没有任何标签，用了脸上起红疹。", "cosmetics_hygiene"),
