@@ -54,6 +54,14 @@ class Caller:
     def may_submit_for(self, source_system: str) -> bool:
         return "*" in self.source_systems or source_system in self.source_systems
 
+    def sees(self, source_system: str | None) -> bool:
+        """Whether the key may see or act on a complaint of this source system."""
+        return self.may_submit_for(source_system or "")
+
+    @property
+    def every_source(self) -> bool:
+        return "*" in self.source_systems
+
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
@@ -89,8 +97,21 @@ class ApiKeys:
         return await self.limiter.hit(self.limit, caller.key_id)
 
 
-def require(keys: ApiKeys, scope: Scope) -> Callable[..., Awaitable[Caller]]:
-    """A FastAPI dependency: 401 without a known key, 403 without the scope, 429 over the limit."""
+BOUND_TO_SOURCES = (
+    "this API key is bound to source systems; this route covers complaints of every source "
+    "system, so it needs a key for all of them (source_systems: ['*'])"
+)
+
+
+def require(
+    keys: ApiKeys, scope: Scope, *, every_source: bool = False
+) -> Callable[..., Awaitable[Caller]]:
+    """A FastAPI dependency: 401 without a known key, 403 without the scope, 429 over the limit.
+
+    `every_source`: the route shows complaints it cannot check one by one (lists, reports, a
+    service that does not know a complaint's source system): a key bound to some source
+    systems gets 403. Routes about one complaint check `Caller.sees(its source system)`.
+    """
 
     async def caller(
         request: Request, key: Annotated[str | None, Depends(header)] = None
@@ -104,6 +125,8 @@ def require(keys: ApiKeys, scope: Scope) -> Callable[..., Awaitable[Caller]]:
             )
         if scope not in found.scopes:
             raise HTTPException(403, f"this API key lacks the '{scope}' scope")
+        if every_source and not found.every_source:
+            raise HTTPException(403, BOUND_TO_SOURCES)
         if not await keys.within_limit(found):
             raise HTTPException(
                 429,

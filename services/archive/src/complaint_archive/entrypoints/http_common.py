@@ -8,6 +8,8 @@ from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
+from complaint_runtime import Caller
+
 from ..domain import PURGED, Document, csv_text
 from ..use_cases import Archive
 
@@ -21,14 +23,17 @@ def bad_parameter(name: str, message: str, value: Any, where: str = "query") -> 
     )
 
 
-async def find_complaint(archive: Archive, reference: str) -> Document:
-    """By complaint id or by `TS-` number; 404 when unknown, 410 when purged."""
+async def find_complaint(archive: Archive, reference: str, caller: Caller) -> Document:
+    """By complaint id or by `TS-` number; 404 when unknown, 403 when the key is bound to
+    other source systems, 410 when purged."""
     if reference.startswith(NUMBER_PREFIX):
         document = await archive.queries.by_number(reference)
     else:
         document = await archive.queries.by_id(reference)
     if document is None:
         raise HTTPException(404, f"no complaint {reference!r}")
+    if not caller.sees((document.get("record") or {}).get("source_system")):
+        raise HTTPException(403, "this API key may not see complaints of that source system")
     if document["status"] == PURGED:
         purge = document.get("purge", {})
         raise HTTPException(410, f"complaint {reference!r} was purged on {purge.get('purged_at')}")

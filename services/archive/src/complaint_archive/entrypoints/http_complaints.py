@@ -35,18 +35,19 @@ COMPLAINT = "Complaint id or number (TS-YYYYMMDD-NNNNNN)."
 def complaints_router(keys: ApiKeys) -> APIRouter:
     router = APIRouter(prefix="/complaints", tags=["complaints"])
     reader = Annotated[Caller, Depends(require(keys, "read"))]
+    lister = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
     writer = Annotated[Caller, Depends(require(keys, "write"))]
 
     @router.get("/{reference}", summary="One complaint's document")
     async def get_complaint(reference: str, caller: reader, archive: ArchiveDep) -> dict[str, Any]:
         """The whole document. A confidential complainant's name, phone, e-mail and address
         are masked unless the key has the `privileged` scope. 404 unknown, 410 purged."""
-        document = await find_complaint(archive, reference)
+        document = await find_complaint(archive, reference, caller)
         return public(visible(document, privileged="privileged" in caller.scopes))
 
     @router.get("/{reference}/timeline", response_model=Timeline, summary="Events of one complaint")
     async def timeline(reference: str, caller: reader, archive: ArchiveDep) -> dict[str, Any]:
-        document = public(await find_complaint(archive, reference))
+        document = public(await find_complaint(archive, reference, caller))
         return {
             "complaint_id": document["complaint_id"],
             "number": document.get("number"),
@@ -55,7 +56,7 @@ def complaints_router(keys: ApiKeys) -> APIRouter:
 
     @router.get("", response_model=SearchPage, summary="Search complaints, newest first")
     async def search(
-        caller: reader,
+        caller: lister,
         wiring: WiringDep,
         archive: ArchiveDep,
         status: Values = None,
@@ -112,7 +113,7 @@ def complaints_router(keys: ApiKeys) -> APIRouter:
     ) -> Any:
         """Stored in GridFS at once; the complaint's document lists it once the archive has
         consumed the `AttachmentStored` event it records (hence 202)."""
-        document = await find_complaint(archive, reference)
+        document = await find_complaint(archive, reference, caller)
         limits = wiring.attachment_limits
         data = await file.read(limits.max_bytes + 1)
         stored = await store_attachment(
@@ -133,7 +134,7 @@ def complaints_router(keys: ApiKeys) -> APIRouter:
         reference: str, attachment_id: str, caller: reader, archive: ArchiveDep
     ) -> Response:
         """Attachments of a confidential complaint need the `privileged` scope."""
-        document = await find_complaint(archive, reference)
+        document = await find_complaint(archive, reference, caller)
         if document.get("confidential") and "privileged" not in caller.scopes:
             return JSONResponse({"detail": "confidential: needs the privileged scope"}, 403)
         found = await archive.files.find(document["complaint_id"], attachment_id)

@@ -40,7 +40,7 @@ def months(start: str | None, end: str | None) -> tuple[str, str] | None:
 
 def reports_router(keys: ApiKeys) -> APIRouter:
     router = APIRouter(prefix="/reports", tags=["reports"])
-    reader = Annotated[Caller, Depends(require(keys, "read"))]
+    reader = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
 
     @router.get("/annual-summary", response_model=list[AnnualRow])
     async def annual_summary(

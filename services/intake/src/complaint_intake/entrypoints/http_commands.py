@@ -66,12 +66,12 @@ def _endpoint(command: str, writer: Any) -> Callable[..., Awaitable[Any]]:
         idempotency_key: IdempotencyKey = None,
         caller: Caller = writer,
     ) -> JSONResponse:
+        complaint = await find_complaint(wiring, ref, caller)  # 404/403 before the body
+        if isinstance(complaint, JSONResponse):
+            return complaint
         payload = await _parse(command, request, wiring)
         if isinstance(payload, JSONResponse):
             return payload
-        complaint = await find_complaint(wiring, ref, caller)
-        if isinstance(complaint, JSONResponse):
-            return complaint
         intake, _ = wiring.ready()
         wait = wiring.settings.unavailable_after_seconds
 
