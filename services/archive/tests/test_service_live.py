@@ -196,14 +196,21 @@ async def _refusals(client):
     ]:
         response = await client.get("/complaints", params=params)
         assert response.status_code == 422, params
-        assert response.json()["detail"][0]["loc"] == ["query", parameter]
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["field_errors"][0]["field"] == f"query.{parameter}"
     for params, parameter in [
         ({"from": "2024-13"}, "from"),
         ({"from": "2024-05", "to": "2024-01"}, "to"),
     ]:
         response = await client.get("/reports/monthly-counts", params=params)
         assert response.status_code == 422
-        assert response.json()["detail"][0]["loc"] == ["query", parameter]
+        assert response.json()["field_errors"][0]["field"] == f"query.{parameter}"
+    misspelt = await client.get("/complaints", params={"severty": "C", "status": "closed"})
+    assert (misspelt.status_code, misspelt.json()["status"]) == (422, 422)
+    assert [e["field"] for e in misspelt.json()["field_errors"]] == ["query.severty"]
+    assert misspelt.json()["reason_codes"] == ["validation_failed"]
+    unknown = await client.get("/complaints/no-such-complaint")
+    assert unknown.json()["title"] == "Not Found" and unknown.json()["status"] == 404
     assert (await client.get("/complaints", headers={"X-API-Key": "wrong"})).status_code == 401
 
 

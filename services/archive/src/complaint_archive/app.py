@@ -19,6 +19,7 @@ from complaint_runtime import (
     create_app,
     kafka_check,
     make_broker,
+    problem,
     serve,
     service_info,
 )
@@ -114,10 +115,8 @@ async def _count_documents(wiring: Wiring, every: float = 30.0) -> None:
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     log.warning("dependency unavailable", extra={"error": type(error).__name__})
-    return JSONResponse(
-        {"detail": "MongoDB or Kafka is unavailable; retry later"},
-        status_code=503,
-        headers={"Retry-After": "5"},
+    return problem(
+        503, "MongoDB or Kafka is unavailable; retry later", headers={"Retry-After": "5"}
     )
 
 

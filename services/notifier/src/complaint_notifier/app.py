@@ -18,6 +18,7 @@ from complaint_runtime import (
     create_app,
     kafka_check,
     make_broker,
+    problem,
     serve,
     service_info,
 )
@@ -100,11 +101,7 @@ def _stop_first(scheduler: SchedulerLoop, broker: KafkaBroker) -> None:
 
 async def _unavailable(request: Request, error: Exception) -> JSONResponse:
     log.warning("dependency unavailable", extra={"error": type(error).__name__})
-    return JSONResponse(
-        {"detail": "MongoDB is unavailable; retry later"},
-        status_code=503,
-        headers={"Retry-After": "5"},
-    )
+    return problem(503, "MongoDB is unavailable; retry later", headers={"Retry-After": "5"})
 
 
 def _keys(settings: NotifierSettings) -> ApiKeys:

@@ -23,16 +23,19 @@ from .observability import (
     scrub,
     service_info,
 )
+from .problems import PROBLEM_JSON, Problem, problem, problem_content, problem_responses
 from .retry import TRANSIENT, for_a_while, is_transient, until_done
 from .settings import ServiceSettings
 
 __all__ = [
     "DUPLICATE_KEY",
+    "PROBLEM_JSON",
     "TRANSIENT",
     "ApiKeys",
     "Caller",
     "Check",
     "DeadLetters",
+    "Problem",
     "ServiceSettings",
     "admin_client",
     "batch_subscriber",
@@ -47,6 +50,9 @@ __all__ = [
     "make_broker",
     "mongo_check",
     "mongo_client",
+    "problem",
+    "problem_content",
+    "problem_responses",
     "publish",
     "require",
     "scrub",

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from .kafka import wait_for_kafka
 from .lag import LagReporter
 from .observability import Check, health_router, metrics_route
+from .problems import refuse_unknown_query, use_problems
 from .settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
@@ -50,7 +51,13 @@ def create_app(
             finally:
                 await broker.stop()  # waits up to the grace period for in-flight messages
 
-    app = FastAPI(title=title, version=version, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query)],
+    )
+    use_problems(app)
     app.include_router(health_router(checks))
     app.add_api_route("/metrics", metrics_route(registry), include_in_schema=False)
     if settings.cors_origins:

@@ -5,9 +5,9 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
-from complaint_runtime import ApiKeys, Caller, require
+from complaint_runtime import ApiKeys, Caller, problem, require
 
 from ..domain import (
     STATUSES,
@@ -125,7 +125,7 @@ def complaints_router(keys: ApiKeys) -> APIRouter:
             limits=limits,
         )
         if isinstance(stored, AttachmentProblem):
-            return JSONResponse({"detail": stored.reason}, status_code=stored.status)
+            return problem(stored.status, stored.reason)
         path = f"/complaints/{document['complaint_id']}/attachments/{stored.attachment_id}"
         return {**stored.model_dump(mode="json"), "download": path}
 
@@ -136,10 +136,10 @@ def complaints_router(keys: ApiKeys) -> APIRouter:
         """Attachments of a confidential complaint need the `privileged` scope."""
         document = await find_complaint(archive, reference, caller)
         if document.get("confidential") and "privileged" not in caller.scopes:
-            return JSONResponse({"detail": "confidential: needs the privileged scope"}, 403)
+            return problem(403, "confidential: needs the privileged scope")
         found = await archive.files.find(document["complaint_id"], attachment_id)
         if found is None:
-            return JSONResponse({"detail": f"no attachment {attachment_id!r}"}, 404)
+            return problem(404, f"no attachment {attachment_id!r}")
         return StreamingResponse(
             archive.files.chunks(attachment_id),
             media_type=found.content_type,

@@ -105,6 +105,7 @@ def _answer(outcome: Outcome, complaint: ComplaintRecord, wiring: Wiring) -> Ans
         return Answer(
             409,
             error_content(
+                409,
                 "not_allowed_now",
                 outcome.detail,
                 state=outcome.state.value,
@@ -113,7 +114,7 @@ def _answer(outcome: Outcome, complaint: ComplaintRecord, wiring: Wiring) -> Ans
         )
     if isinstance(outcome, PolicyRefusal):
         detail = f"not known to policy {outcome.policy_id}"
-        return Answer(422, error_content("not_in_policy", detail, list(outcome.field_errors)))
+        return Answer(422, error_content(422, "not_in_policy", detail, list(outcome.field_errors)))
     wiring.metrics.commands.labels(outcome.payload.command).inc()
     recorded = CommandRecorded(
         event_id=outcome.event_id,
@@ -130,7 +131,7 @@ def _reused(kept: KeyReused) -> Answer:
         if kept.in_progress
         else "this Idempotency-Key was used for another request"
     )
-    return Answer(409, error_content("idempotency_key_reused", detail))
+    return Answer(409, error_content(409, "idempotency_key_reused", detail))
 
 
 async def _parse(command: str, request: Request, wiring: Wiring) -> LifecycleEvent | JSONResponse:

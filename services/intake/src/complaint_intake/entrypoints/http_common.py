@@ -5,14 +5,14 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Histogram
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
-from starlette.exceptions import HTTPException
 
 from complaint_events import FieldError
+from complaint_runtime import Problem, problem, problem_content
+from complaint_runtime.problems import http_problem, validation_problem
 
 from ..domain.refusals import Reason, Refusal
 
@@ -29,14 +29,7 @@ JSON_TYPES = ("application/json", "application/*+json")
 COMPONENTS = "#/components/schemas/{model}"
 
 
-class ErrorBody(BaseModel):
-    """Why a request was refused; `field_errors` names each field at fault."""
-
-    reason_codes: list[str] = Field(examples=[["validation_failed"]])
-    detail: str
-    field_errors: list[FieldError] = Field(default_factory=list)
-    state: str | None = Field(None, description="The complaint's lifecycle state (409).")
-    allowed_commands: list[str] | None = Field(None, description="What it takes now (409).")
+ErrorBody = Problem  # every refusal: RFC 9457 problem details (complaint_runtime.problems)
 
 
 def error_response(
@@ -47,15 +40,13 @@ def error_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    content = error_content(reason, detail, errors, **extra)
-    return JSONResponse(content, status_code=status, headers=headers)
+    return problem(status, detail, reason=reason, field_errors=errors, headers=headers, **extra)
 
 
 def error_content(
-    reason: str, detail: str, errors: list[FieldError] | None = None, **extra: Any
+    status: int, reason: str, detail: str, errors: list[FieldError] | None = None, **extra: Any
 ) -> dict[str, Any]:
-    body = ErrorBody(reason_codes=[reason], detail=detail, field_errors=errors or [], **extra)
-    return body.model_dump(mode="json", exclude_none=True)
+    return problem_content(status, detail, reason=reason, field_errors=errors, **extra)
 
 
 def refusal_response(refusal: Refusal) -> JSONResponse:
@@ -111,36 +102,8 @@ def document_request_models(app: FastAPI, models: list[type[BaseModel]]) -> None
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-async def invalid_request(request: Request, error: Exception) -> JSONResponse:
-    """FastAPI's own validation (path, headers) answered in the same shape as bodies."""
-    details = error.errors() if isinstance(error, RequestValidationError) else []
-    errors = [
-        FieldError(
-            field=".".join(str(part) for part in detail.get("loc", ())),
-            message=str(detail.get("msg", ""))[:2_000],
-            type=str(detail.get("type", "invalid"))[:200],
-        )
-        for detail in details
-    ]
-    return error_response(422, Reason.VALIDATION_FAILED.value, "invalid request", errors)
-
-
-HTTP_REASONS = {
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    429: "rate_limited",
-}
-
-
-async def http_error(request: Request, error: Exception) -> JSONResponse:
-    """Errors raised by FastAPI, Starlette and the runtime's key check, in the same shape."""
-    if not isinstance(error, HTTPException):
-        raise error
-    reason = HTTP_REASONS.get(error.status_code, "http_error")
-    headers = dict(error.headers or {})
-    return error_response(error.status_code, reason, str(error.detail), headers=headers)
+invalid_request = validation_problem  # FastAPI's own validation, in the same format
+http_error = http_problem  # errors of FastAPI, Starlette and the key check
 
 
 Scope = MutableMapping[str, Any]

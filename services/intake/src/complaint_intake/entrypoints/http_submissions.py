@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from complaint_runtime import ApiKeys, Caller, require
+from complaint_runtime import ApiKeys, Caller, problem_responses, require
 
 from ..adapters.retrying import briefly
 from ..domain.parsing import Incoming, parse_submission
@@ -14,14 +14,14 @@ from ..domain.records import reference_key
 from ..domain.refusals import Refusal
 from ..use_cases import ComplaintRecord
 from .deps import Wiring, WiringDep
-from .http_common import ErrorBody, error_response, json_body, read_body, refusal_response
+from .http_common import error_response, json_body, read_body, refusal_response
 
 REF_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 IDENTIFIER = r"^[A-Za-z0-9._:/-]{1,128}$"  # complaint_events' Identifier
 Ref = Annotated[str, Path(pattern=REF_PATTERN, description="Complaint id or TS- number.")]
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429, 503)
-}
+ERRORS: dict[int | str, dict[str, Any]] = problem_responses(
+    400, 401, 403, 404, 409, 413, 415, 422, 429, 503
+)
 ALREADY_RECEIVED: dict[int | str, dict[str, Any]] = {200: {"description": "Already received"}}
 
 
