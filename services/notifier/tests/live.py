@@ -336,6 +336,12 @@ async def produce_raw(bootstrap: str, topic: str, value: bytes, key: bytes) -> N
         await producer.stop()
 
 
+WAIT = 90.0
+"""How long a test waits for an effect before it fails: a bound, not an expectation. A
+fresh-clone CI run beside another CPU-bound job needed more than 30 s for a consumer to join
+its group and the first notices to come out; the module timeouts (120 s and more) stay above."""
+
+
 async def read_events(
     bootstrap: str,
     spec: TopicSpec,
@@ -343,7 +349,7 @@ async def read_events(
     wanted: Callable[[Any], bool] = lambda _: True,
     *,
     count: int = 0,
-    within: float = 30,
+    within: float = WAIT,
     settle: float = 0.0,
 ) -> list[Any]:
     """The topic's events that `wanted` picks, once `count` arrived and `settle` more seconds
@@ -378,7 +384,7 @@ async def read_events(
         await consumer.stop()
 
 
-async def until(check: Callable[[], Any], *, within: float = 30, every: float = 0.1) -> Any:
+async def until(check: Callable[[], Any], *, within: float = WAIT, every: float = 0.1) -> Any:
     """Wait until `check()` is truthy (it may be a coroutine function); its last value."""
     deadline = time.monotonic() + within
     while True:
