@@ -31,7 +31,7 @@ from .adapters.command_keys import MongoCommandKeys
 from .adapters.kafka import KafkaPublisher
 from .adapters.lifecycle_store import MongoStates
 from .adapters.mongo import MongoStore
-from .adapters.numbering import NumberAllocator, NumberClaims
+from .adapters.numbering import NumberAllocator, NumberCounters
 from .adapters.policies import load_policies
 from .adapters.retrying import briefly
 from .domain.numbers import NumbersExhausted
@@ -140,7 +140,7 @@ async def mongo_intake(
         yield Intake(
             store=MongoStore(database),
             numbers=NumberAllocator(
-                NumberClaims(database), zone=settings.zone, block_size=settings.number_block_size
+                NumberCounters(database), zone=settings.zone, block_size=settings.number_block_size
             ),
             publisher=publisher,
             clock=utc_now,
