@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 
+from .docs import serve_docs
 from .kafka import wait_for_kafka
 from .lag import LagReporter
 from .observability import Check, health_router, metrics_route
@@ -56,8 +57,11 @@ def create_app(
         version=version,
         lifespan=lifespan,
         dependencies=[Depends(refuse_unknown_query)],
+        docs_url=None,  # served by serve_docs, from local assets
+        redoc_url=None,
     )
     use_problems(app)
+    serve_docs(app)
     app.include_router(health_router(checks))
     app.add_api_route("/metrics", metrics_route(registry), include_in_schema=False)
     if settings.cors_origins:
