@@ -2,6 +2,7 @@
 server and webhook receiver on loopback; a settable clock travels through a complaint's
 deadlines."""
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -234,8 +235,11 @@ async def test_the_rest_api_shows_clocks_and_notices(
     clock = SettableClock(T0)
     cid = complaint_id()
     settings = live_settings()
+    serial = uuid.uuid4().int % 1_000_000
+    number = f"TS-{T0:%Y%m%d}-{serial:06d}"
     async with running(settings, clock) as app:
-        await produce(kafka_bootstrap, own_prefix, [received(cid, T0), classified(cid, T0)])
+        first = received(cid, T0, number=serial)
+        await produce(kafka_bootstrap, own_prefix, [first, classified(cid, T0)])
         await read_events(
             kafka_bootstrap, DEADLINES, own_prefix, of(cid, "DeadlineScheduled"), count=1
         )
@@ -249,6 +253,12 @@ async def test_the_rest_api_shows_clocks_and_notices(
             assert (
                 await client.get("/v1/complaints/nope/deadlines", headers=_key())
             ).status_code == 404
+            by_number = await client.get(f"/v1/complaints/{number}/deadlines", headers=_key())
+            unknown_number = await client.get(
+                "/v1/complaints/TS-19990101-000001/deadlines", headers=_key()
+            )
+    assert by_number.status_code == 200 and by_number.json()["complaint_id"] == cid
+    assert unknown_number.status_code == 404
     (reply,) = answer["clocks"]
     assert reply["step"] == "reply" and reply["status"] == "running"
     kinds = {n["kind"]: n["status"] for n in answer["notices"]}

@@ -17,6 +17,7 @@ from complaint_runtime import mongo_client
 
 from .adapters.complaints import MongoComplaints
 from .adapters.kafka import KafkaPublisher
+from .adapters.numbers import MongoComplaintNumbers
 from .adapters.records import MongoBreaches, MongoDeliveryLog
 from .adapters.schedule import MongoClaims, MongoSchedule
 from .adapters.smtp import SmtpSender
@@ -62,6 +63,7 @@ async def open_notifier(
             Notifier(
                 rules=rules,
                 complaints=MongoComplaints(database),
+                numbers=MongoComplaintNumbers(database),
                 schedule=schedule,
                 claims=MongoClaims(database, owner=owner_id(), lease=lease),
                 deliveries=MongoDeliveryLog(database),

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Path
 
 from complaint_runtime import ApiKeys, Caller, require
 
@@ -15,12 +15,16 @@ def deadlines_router(keys: ApiKeys) -> APIRouter:
     # The notifier does not keep a complaint's source system: a key bound to some gets 403.
     reader = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
 
-    @router.get("/{complaint_id}/deadlines", summary="A complaint's deadlines and notices")
-    async def deadlines(complaint_id: str, caller: reader, wiring: WiringDep) -> dict[str, Any]:
+    @router.get("/{reference}/deadlines", summary="A complaint's deadlines and notices")
+    async def deadlines(
+        reference: Annotated[str, Path(description="Complaint id or TS- number.")],
+        caller: reader,
+        wiring: WiringDep,
+    ) -> dict[str, Any]:
         """Its clocks (step, status, due time) and every notice planned for it with its
         status: pending, sent, failed or dropped. 404 when the notifier has not seen
         the complaint."""
-        found = await deadlines_of(wiring.ready(), complaint_id)
+        found = await deadlines_of(wiring.ready(), reference)
         if found is None:
             raise HTTPException(404, "the notifier knows no such complaint")
         return found

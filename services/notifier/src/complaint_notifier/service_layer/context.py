@@ -10,7 +10,16 @@ from complaint_runtime import until_done
 
 from ..domain import Clock
 from ..metrics import NotifierMetrics
-from .ports import Breaches, Claims, ComplaintStore, DeliveryLog, Publisher, Schedule, Sender
+from .ports import (
+    Breaches,
+    Claims,
+    ComplaintNumbers,
+    ComplaintStore,
+    DeliveryLog,
+    Publisher,
+    Schedule,
+    Sender,
+)
 from .rules import Rules
 
 PRODUCER = "notifier"
@@ -39,6 +48,7 @@ class Notifier:
     clock: Clock
     metrics: NotifierMetrics
     options: SendOptions = SendOptions()
+    numbers: ComplaintNumbers | None = None  # REST: a complaint by its TS- number
 
 
 async def persist(what: str, call: Callable[[], Awaitable[T]]) -> T:

@@ -73,6 +73,11 @@ class ComplaintStore(Protocol):
         """One write for all of them."""
 
 
+class ComplaintNumbers(Protocol):
+    async def complaint_id(self, number: str) -> str | None:
+        """The id of the complaint with this `TS-` number, if the notifier has seen it."""
+
+
 class Schedule(Protocol):
     async def add(self, notices: Sequence[PlannedNotice], now: datetime) -> None:
         """Insert entries (present ones are kept; dropped ones become pending again)."""

@@ -5,10 +5,16 @@ from typing import Any
 from ..domain import ClockState
 from .context import Notifier
 
+NUMBER_PREFIX = "TS-"
 
-async def deadlines_of(ctx: Notifier, complaint_id: str) -> dict[str, Any] | None:
-    record = await ctx.complaints.load(complaint_id)
-    if record is None:
+
+async def deadlines_of(ctx: Notifier, reference: str) -> dict[str, Any] | None:
+    """By complaint id or `TS-` number; None when the notifier has not seen it."""
+    complaint_id: str | None = reference
+    if reference.startswith(NUMBER_PREFIX):
+        complaint_id = await ctx.numbers.complaint_id(reference) if ctx.numbers else None
+    record = await ctx.complaints.load(complaint_id) if complaint_id else None
+    if record is None or complaint_id is None:
         return None
     notices = []
     for notice_id, send_at in sorted(record.scheduled.items(), key=lambda item: item[1]):
