@@ -87,6 +87,8 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
 
 FROM runtime AS intake
 COPY --from=build-intake /app/.venv /app/.venv
+COPY deploy/policies deploy/policies
+ENV POLICIES_DIR=/app/deploy/policies
 USER 10001:10001
 ENTRYPOINT ["complaint-intake"]
 
