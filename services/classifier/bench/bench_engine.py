@@ -1,6 +1,9 @@
 """Classifications per second on one core, per preset (a benchmark prints numbers; not a test).
 
-    uv run python services/classifier/bench/bench_engine.py [--rounds 30]
+    uv run python services/classifier/bench/bench_engine.py [--rounds 30] [--against REV]
+
+`--against REV` first runs the same benchmark on the engine and presets of git revision REV
+(extracted to a temporary directory), then on the working tree: the rate before and after.
 
 Inputs: the preset test complaints (services/classifier/tests/cases) as written ("short",
 mostly 20-120 characters) and each description repeated four times ("long"). Each round
@@ -10,7 +13,11 @@ a shared machine).
 """
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -52,7 +59,12 @@ def rates(policy: Policy, inputs: list[dict[str, Any]], rounds: int) -> tuple[fl
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="rounds per preset and input set")
+    parser.add_argument("--against", metavar="REV", help="also run git revision REV first")
     args = parser.parse_args()
+    if args.against:
+        print(f"before: {args.against}", flush=True)
+        _run_at(args.against, args.rounds)
+        print("\nafter: working tree", flush=True)
     print(f"{'preset':24} rules  {'short: best / median':>24}  {'long: best / median':>24}")
     policies = load_policies(POLICIES)
     for policy_id, policy in sorted(policies.items(), key=lambda item: -len(item[1].rules)):
@@ -62,6 +74,26 @@ def main() -> None:
         print(
             f"{policy_id:24} {len(policy.rules):5}  {short_best:10,.0f} / {short_median:9,.0f}/s"
             f"  {long_best:10,.0f} / {long_median:9,.0f}/s"
+        )
+
+
+def _run_at(revision: str, rounds: int) -> None:
+    """This benchmark on another revision's engine and presets (same inputs format)."""
+    root = HERE.parents[2]
+    parts = ["services/classifier/src", "services/classifier/bench", "deploy/policies"]
+    parts.append("services/classifier/tests/cases")
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", revision, *parts],
+            check=True,
+            capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        source = os.path.join(folder, "services/classifier/src")
+        environment = {**os.environ, "PYTHONPATH": source}
+        script = os.path.join(folder, "services/classifier/bench/bench_engine.py")
+        subprocess.run(
+            [sys.executable, script, "--rounds", str(rounds)], env=environment, check=True
         )
 
 

@@ -9,7 +9,8 @@ from . import paths
 from .keywords import KeywordIndex, Role, TermHit
 from .negation import NegationDetector, PreparedText
 from .result import Evidence
-from .text import normalise
+from .segment import Boundaries
+from .text import TermShape, normalise
 
 MAX_EVIDENCE = 3  # per condition: enough to explain; each one may cost a negation check
 
@@ -36,6 +37,9 @@ class Context:
         self._texts: dict[str, tuple[str, str]] = {}
         self._prepared: dict[str, PreparedText] = {}
         self._negated: dict[tuple[str, int, int], bool] = {}
+        self._segmenter = keywords.segmenter if keywords is not None else None
+        self._words: dict[str, Boundaries] = {}
+        self._whole: dict[tuple[str, int, int, TermShape], bool] = {}
         collected = keywords.collect(self.text) if keywords is not None else None
         self.keyword_hits = collected.hits if collected is not None else {}
         self.triggered = collected.triggered if collected is not None else {}
@@ -55,6 +59,23 @@ class Context:
             cached = (original, normalise(original))
             self._texts[field] = cached
         return cached
+
+    def whole_word(self, hit: TermHit) -> bool:
+        """Whether a Chinese hit is a word of its own here (see `segment`); others always are."""
+        shape = hit.words
+        if shape is None or self._segmenter is None:
+            return True
+        key = (hit.field, hit.start, hit.end, shape)
+        known = self._whole.get(key)
+        if known is None:
+            words = self._words.get(hit.field)
+            if words is None:
+                words = self._words[hit.field] = Boundaries(
+                    self._segmenter, self.text(hit.field)[1]
+                )
+            known = words.admits(hit.start, hit.end, left=shape.left_word, right=shape.right_word)
+            self._whole[key] = known
+        return known
 
     def negated(self, field: str, start: int, end: int) -> bool:
         if self._negation is None:
@@ -98,6 +119,8 @@ class KeywordsEvaluator:
         strong = False
         for hit in hits:
             if hit.role is Role.EXCEPT or any(_within(hit, other) for other in exceptions):
+                continue
+            if not context.whole_word(hit):
                 continue
             if self.negation and context.negated(hit.field, hit.start, hit.end):
                 continue

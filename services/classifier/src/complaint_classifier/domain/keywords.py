@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
-from .segment import Boundaries, Segmenter
+from .segment import Segmenter
 from .text import TermMatcher, TermShape
 
 
@@ -21,6 +21,7 @@ class TermHit(NamedTuple):
     start: int
     end: int
     role: Role
+    words: TermShape | None = None  # a Chinese term whose word edges are checked when it counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class KeywordUse:
 class KeywordIndex:
     def __init__(self, uses: Iterable[KeywordUse], segmenter: Segmenter | None = None) -> None:
         self._uses = list(uses)
-        self._segmenter = segmenter
+        self.segmenter = segmenter
         self._matcher = TermMatcher(
             _shape(role, term)
             for use in self._uses
@@ -49,6 +50,12 @@ class KeywordIndex:
                 for term_id in {self._matcher.term_id(shape) for shape in shapes if shape.text}:
                     self._by_term.setdefault(term_id, []).append((index, role, fields))
         self.fields = tuple(sorted({field for use in self._uses for field in use.fields}))
+        # Word edges are checked lazily, only for hits a condition goes on to use (and never
+        # for `except` terms, which cancel as plain substrings).
+        self._worded = [
+            shape if segmenter is not None and (shape.left_word or shape.right_word) else None
+            for shape in self._matcher.shapes
+        ]
 
     def collect(self, text: Callable[[str], tuple[str, str]]) -> "Collected":
         """Hits per keyword condition (by index), from one pass over each field read."""
@@ -58,15 +65,16 @@ class KeywordIndex:
             folded = text(field)[1]
             if not folded:
                 continue
-            words = Boundaries(self._segmenter, folded) if self._segmenter is not None else None
-            for hit in self._matcher.find(folded, words):
+            for hit in self._matcher.find(folded):
                 for index, role, fields in self._by_term[hit.term]:
                     if field not in fields:
                         continue
                     if role is Role.TRIGGER:
                         triggered.setdefault(index, set()).add(field)
                     else:
-                        hits.setdefault(index, []).append(TermHit(field, hit.start, hit.end, role))
+                        shape = self._worded[hit.term] if role is not Role.EXCEPT else None
+                        found = TermHit(field, hit.start, hit.end, role, shape)
+                        hits.setdefault(index, []).append(found)
         return Collected(hits, triggered)
 
 

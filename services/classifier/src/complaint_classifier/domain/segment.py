@@ -32,6 +32,9 @@ def _base() -> tuple[Mapping[str, float], float]:
     return logs, math.log(total)
 
 
+Edges = list[list[tuple[int, float]]]  # per start offset: (end offset, log frequency) of words
+
+
 class Segmenter:
     """jieba's dictionary with a policy's `words` added and its `split` words taken out."""
 
@@ -48,6 +51,23 @@ class Segmenter:
         # The log frequency of a word, `_PREFIX` for a mere prefix, None when neither.
         self.lookup = self._lookup
 
+    def edges(self, run: str) -> Edges:
+        """The dictionary words in `run`, by start offset (policy words in, split words out)."""
+        found: Edges = []
+        size, lookup = len(run), self._lookup
+        for start in range(size):
+            here: list[tuple[int, float]] = []
+            end = start + 1
+            while end <= size:
+                log = lookup(run[start:end])
+                if log is None:
+                    break
+                if log >= 0:
+                    here.append((end, log))
+                end += 1
+            found.append(here)
+        return found
+
     def _layered(self, fragment: str) -> float | None:
         found = self._overlay.get(fragment)
         return self._base.get(fragment) if found is None else found
@@ -58,7 +78,7 @@ class Segmenter:
         for end in range(1, len(word)):
             if self._layered(word[:end]) is None:
                 self._overlay[word[:end]] = _PREFIX
-        cuts = sorted(self.cuts(word, self._layered))
+        cuts = sorted(self.cuts(word, self._edges_by_layered(word)))
         pieces = sum(
             max(self._layered(word[start:end]) or 0.0, 0.0) - self._log_total
             for start, end in pairwise(cuts)
@@ -66,30 +86,40 @@ class Segmenter:
         suggested = math.log(math.exp(pieces + self._log_total) + 1)
         self._overlay[word] = max(self._layered(word) or 0.0, suggested)
 
-    def cuts(self, run: str, lookup: Callable[[str], float | None] | None = None) -> frozenset[int]:
+    def cuts(self, run: str, edges: Edges | None = None) -> frozenset[int]:
         """Offsets in `run` (a run of Chinese characters) where a word starts or ends: jieba's
         most probable path through its dictionary (without its guesses at unknown words)."""
-        lookup = lookup or self._lookup
+        if edges is None:
+            edges = self.edges(run)
         size, log_total = len(run), self._log_total
         score = [0.0] * (size + 1)
         step = [0] * (size + 1)
         for start in range(size - 1, -1, -1):
-            best, best_end, end = score[start + 1] - log_total, start + 1, start + 1
-            while end <= size:
-                log_frequency = lookup(run[start:end])
-                if log_frequency is None:
-                    break
-                if log_frequency >= 0:
-                    candidate = log_frequency - log_total + score[end]
-                    if candidate > best or end == start + 1:
-                        best, best_end = candidate, end
-                end += 1
+            best, best_end = score[start + 1] - log_total, start + 1
+            for end, log in edges[start]:
+                candidate = log - log_total + score[end]
+                if candidate > best or end == start + 1:
+                    best, best_end = candidate, end
             score[start], step[start] = best, best_end
         cuts, position = {0, size}, 0
         while position < size:
             position = step[position]
             cuts.add(position)
         return frozenset(cuts)
+
+    def _edges_by_layered(self, run: str) -> Edges:
+        """The same edges read word by word (used while the policy's own words are added)."""
+        found: Edges = [[] for _ in run]
+        for start in range(len(run)):
+            end = start + 1
+            while end <= len(run):
+                log = self._layered(run[start:end])
+                if log is None:
+                    break
+                if log >= 0:
+                    found[start].append((end, log))
+                end += 1
+        return found
 
     def information(self, run: str) -> float:
         """The words' rarity in the dictionary: -log(frequency / total), summed."""
@@ -100,6 +130,7 @@ class Segmenter:
         )
 
 
+_CONTEXT = 6  # characters segmented on either side of a hit (words rarely run longer)
 _LONGEST_CHECKED = 8  # dictionary words longer than this that span a hit's edge are ignored
 _HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 
@@ -111,7 +142,7 @@ class Boundaries:
         self._segmenter, self._text = segmenter, text
         self._starts: list[int] | None = None
         self._ends: list[int] = []
-        self._cuts: dict[int, tuple[int, ...]] = {}
+        self._cuts: dict[tuple[int, int], tuple[int, ...]] = {}
 
     def admits(self, start: int, end: int, *, left: bool, right: bool) -> bool:
         """Whether a hit is a word here (the edges asked for checked).
@@ -126,8 +157,9 @@ class Boundaries:
             return (not left or self.is_edge(start)) and (not right or self.is_edge(end))
         if (not left or self._uncrossed(run, start)) and (not right or self._uncrossed(run, end)):
             return True  # no dictionary word spans an edge: a cut on every path, no need to segment
-        first, first_end = self._word(run, start)
-        last, last_end = self._word(run, end - 1)
+        cuts = self._window(run, start, end)
+        first, first_end = _word(cuts, start)
+        last, last_end = _word(cuts, end - 1)
         if first == last:
             return (
                 end - start >= 2
@@ -141,7 +173,7 @@ class Boundaries:
         run = self._run_of(position)
         if run is None or position == self._run_start(run):
             return True
-        return self._word(run, position)[0] == position
+        return _word(self._window(run, position, position), position)[0] == position
 
     def _uncrossed(self, run: int, position: int) -> bool:
         """Whether no dictionary word of the run starts before `position` and ends after it."""
@@ -150,14 +182,14 @@ class Boundaries:
             return True
         text, lookup = self._text, self._segmenter.lookup
         for first in range(max(start, position - _LONGEST_CHECKED), position):
-            last = position + 1
             if lookup(text[first:position]) is None:
-                continue
+                continue  # no word starts here and reaches the position
+            last = position + 1
             while last <= end:
-                found = lookup(text[first:last])
-                if found is None:
+                log = lookup(text[first:last])
+                if log is None:
                     break
-                if found >= 0:
+                if log >= 0:
                     return False
                 last += 1
         return True
@@ -175,12 +207,19 @@ class Boundaries:
         assert self._starts is not None
         return self._starts[run]
 
-    def _word(self, run: int, position: int) -> tuple[int, int]:
-        """The segmented word holding the character at `position` (absolute offsets)."""
-        start = self._run_start(run)
-        cuts = self._cuts.get(run)
+    def _window(self, run: int, start: int, end: int) -> tuple[int, ...]:
+        """Cuts (absolute offsets) of the text around [start, end): `_CONTEXT` characters either
+        side, within the run, segmented once per window."""
+        low = max(self._run_start(run), start - _CONTEXT)
+        high = min(self._ends[run], end + _CONTEXT)
+        cuts = self._cuts.get((low, high))
         if cuts is None:
-            text = self._text[start : self._ends[run]]
-            cuts = self._cuts[run] = tuple(sorted(self._segmenter.cuts(text)))
-        index = bisect_right(cuts, position - start)
-        return start + cuts[index - 1], start + cuts[index]
+            found = self._segmenter.cuts(self._text[low:high])
+            cuts = self._cuts[(low, high)] = tuple(sorted(low + cut for cut in found))
+        return cuts
+
+
+def _word(cuts: tuple[int, ...], position: int) -> tuple[int, int]:
+    """The segmented word holding the character at `position`."""
+    index = bisect_right(cuts, position)
+    return cuts[index - 1], cuts[index]
