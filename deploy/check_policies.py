@@ -1,7 +1,8 @@
 """Check a folder of policies the way the three services will read it at start-up, before
 deploying it: every <policy-id>/classification.yaml (classifier), deadlines.yaml (notifier, with
 its calendars and the recipient directory) and retention.yaml (archive), and that the names the
-deadlines use are the ones the classification declares.
+deadlines use are the ones the classification declares, and lifecycle.yaml (intake: the steps a
+command needs first, by command name).
 
 uv run python -m deploy.check_policies [POLICIES_DIR] [--calendars DIR] [--directory FILE]
 
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from complaint_archive.adapters.policies import RetentionFileError, load_retention
 from complaint_classifier.domain import Policy, PolicyError, load_policies
+from complaint_intake.adapters.policies import PolicyFileError
+from complaint_intake.adapters.policies import load_policies as load_command_terms
 from complaint_notifier.domain import DataFileError, DeadlinePolicy
 from complaint_notifier.domain.conditions import LEADER_REVIEW_FLAG
 from complaint_notifier.service_layer import Rules
@@ -75,6 +78,14 @@ def check(policies_dir: Path, calendars_dir: Path, directory_file: Path) -> Repo
             report.problems += unknown_names(deadlines, classifications[policy_id])
     for policy_id in retention:
         report.policies.setdefault(policy_id, []).append("retention")
+    try:
+        lifecycles = load_command_terms(policies_dir).by_id
+    except PolicyFileError as error:
+        report.problems.append(str(error))
+        lifecycles = {}
+    for policy_id in lifecycles:
+        if (policies_dir / policy_id / "lifecycle.yaml").exists():
+            report.policies.setdefault(policy_id, []).append("lifecycle")
     return report
 
 
