@@ -1,5 +1,6 @@
 """In-memory stand-ins for the store, the number allocator and the publisher (unit tests)."""
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -57,11 +58,13 @@ class MemoryNumbers:
 class MemoryPublisher:
     def __init__(self) -> None:
         self.events: list[Envelope[Any]] = []
-        self.down = False
+        self.down = self.slow = False
 
     async def publish(self, events: Sequence[Envelope[Any]]) -> None:
         if self.down:
             raise ConnectionError("broker down")
+        if self.slow:
+            await asyncio.sleep(0.01)  # other requests run while the broker takes it
         self.events.extend(events)
 
 

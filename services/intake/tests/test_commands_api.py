@@ -98,6 +98,7 @@ async def test_racing_closes_record_one_closure() -> None:
     fakes = Fakes()
     async with running(make_app(fakes)) as client:
         ref = await submitted(client, fakes, "retail-service")
+        fakes.publisher.slow = True
         answers = await asyncio.gather(
             *(command(client, ref, "close", outcome=f"outcome {n}") for n in range(5))
         )

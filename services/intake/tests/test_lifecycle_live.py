@@ -1,6 +1,7 @@
 """The lifecycle and the policy enforced on the real Kafka and MongoDB-protocol server: intake
 follows the classifier's decisions from the classified topic (issue 14, reproductions 3-5)."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -104,3 +105,27 @@ async def test_an_idempotency_key_records_a_command_once_and_refuses_another_bod
         settle=2,
     )
     assert [event.event_id for event in events] == [first.json()["event_id"]]
+
+
+async def test_racing_commands_on_the_real_server_record_one_closure(
+    live_settings: IntakeSettings,
+) -> None:
+    async with in_process(live_settings) as client:
+        received = await client.post(
+            "/v1/complaints", content=raw(submission(source_system=source()))
+        )
+        ref = received.json()["complaint_id"]
+        await classify(live_settings, ref, "retail-service")
+        answers = await asyncio.gather(
+            *(command(client, ref, "close", outcome=f"outcome {n}") for n in range(6))
+        )
+    assert sorted(answer.status_code for answer in answers) == [202, 409, 409, 409, 409, 409]
+    events = await read_events(
+        live_settings.kafka_bootstrap_servers,
+        LIFECYCLE,
+        live_settings.topic_prefix,
+        lambda event: event.complaint_id == ref,
+        count=1,
+        settle=2,
+    )
+    assert [event.event_type for event in events] == ["ComplaintClosed"]

@@ -51,18 +51,20 @@ async def record(
     intake: Intake, policies: Policies, complaint: ComplaintRecord, payload: LifecycleEvent
 ) -> Outcome:
     """The event recorded for the command, or why it was refused. A command that repeats one
-    whose event Kafka did not confirm gets that event (published now) rather than a second."""
+    whose event Kafka did not confirm gets that event (published now) rather than a second; a
+    command allowed after a pending one publishes that one first (consumers drop a repeat of
+    an event by its id), a refused one publishes nothing."""
     mark = fingerprint(complaint.complaint_id, payload)
     for _ in range(ATTEMPTS):
         standing = await intake.states.standing(complaint.complaint_id)
-        if standing.pending is not None:
+        refused = None if _repeats(standing, mark) else _refusal(policies, standing, payload)
+        if refused is not None:  # judged on the stored state, a pending command's included
+            return refused
+        if standing.pending is not None:  # Kafka may not have it yet: it goes first
             await _finish(intake, complaint.complaint_id, standing.pending)
             if standing.pending.fingerprint == mark:
                 return standing.pending.event
             continue
-        refused = _refusal(policies, standing, payload)
-        if refused is not None:
-            return refused
         event = lifecycle_event(complaint, payload)
         moved = after(standing.position, payload.command)
         pending = Pending(event, mark)
@@ -70,6 +72,10 @@ async def record(
             await _finish(intake, complaint.complaint_id, pending)
             return event
     raise Contended(f"{complaint.complaint_id} changed {ATTEMPTS} times during one command")
+
+
+def _repeats(standing: Standing, mark: str) -> bool:
+    return standing.pending is not None and standing.pending.fingerprint == mark
 
 
 def _refusal(
