@@ -2,7 +2,9 @@
 
 A keyword written in Chinese counts only where its first and last characters are word edges
 of the text as segmented here, so 颜色不一 does not fire inside 颜色不一样 (颜色/不/一样).
-Only the run of Chinese characters around a hit is segmented, and only when a hit needs it.
+Segmenting costs: a hit is checked only when a condition uses it, only where a dictionary word
+of up to four characters runs across one of its edges, and then only the few characters around
+it are segmented (jieba's most probable path, without its guesses at unknown words).
 """
 
 import logging
@@ -130,8 +132,8 @@ class Segmenter:
         )
 
 
-_CONTEXT = 6  # characters segmented on either side of a hit (words rarely run longer)
-_LONGEST_CHECKED = 8  # dictionary words longer than this that span a hit's edge are ignored
+_SHORT = 4  # words this long or shorter across a hit's edge are looked for before segmenting
+_CONTEXT = 4  # characters segmented on either side of a hit (words rarely run longer)
 _HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -155,8 +157,8 @@ class Boundaries:
         run = self._run_of(start)
         if run is None or end > self._ends[run]:
             return (not left or self.is_edge(start)) and (not right or self.is_edge(end))
-        if (not left or self._uncrossed(run, start)) and (not right or self._uncrossed(run, end)):
-            return True  # no dictionary word spans an edge: a cut on every path, no need to segment
+        if (not left or self._loose(run, start)) and (not right or self._loose(run, end)):
+            return True  # no two characters across an edge form a word: nothing to segment
         cuts = self._window(run, start, end)
         first, first_end = _word(cuts, start)
         last, last_end = _word(cuts, end - 1)
@@ -175,17 +177,16 @@ class Boundaries:
             return True
         return _word(self._window(run, position, position), position)[0] == position
 
-    def _uncrossed(self, run: int, position: int) -> bool:
-        """Whether no dictionary word of the run starts before `position` and ends after it."""
+    def _loose(self, run: int, position: int) -> bool:
+        """Whether no dictionary word of up to `_SHORT` characters runs across `position` (a
+        cheap test before segmenting; a longer word across an edge is left to chance)."""
         start, end = self._run_start(run), self._ends[run]
         if position <= start or position >= end:
             return True
         text, lookup = self._text, self._segmenter.lookup
-        for first in range(max(start, position - _LONGEST_CHECKED), position):
-            if lookup(text[first:position]) is None:
-                continue  # no word starts here and reaches the position
+        for first in range(max(start, position - _SHORT + 1), position):
             last = position + 1
-            while last <= end:
+            while last <= min(end, first + _SHORT):
                 log = lookup(text[first:last])
                 if log is None:
                     break
