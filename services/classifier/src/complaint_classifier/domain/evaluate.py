@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from . import paths
-from .keywords import KeywordIndex, Role, TermHit
+from .keywords import LEFT_WORD, RIGHT_WORD, KeywordIndex, Role, TermHit
 from .negation import NegationDetector, PreparedText
 from .result import Evidence
 from .segment import Boundaries
-from .text import TermShape, normalise
+from .text import normalise
 
 MAX_EVIDENCE = 3  # per condition: enough to explain; each one may cost a negation check
 
@@ -39,7 +39,7 @@ class Context:
         self._negated: dict[tuple[str, int, int], bool] = {}
         self._segmenter = keywords.segmenter if keywords is not None else None
         self._words: dict[str, Boundaries] = {}
-        self._whole: dict[tuple[str, int, int, TermShape], bool] = {}
+        self._whole: dict[tuple[str, int, int, int], bool] = {}
         collected = keywords.collect(self.text) if keywords is not None else None
         self.keyword_hits = collected.hits if collected is not None else {}
         self.triggered = collected.triggered if collected is not None else {}
@@ -62,10 +62,10 @@ class Context:
 
     def whole_word(self, hit: TermHit) -> bool:
         """Whether a Chinese hit is a word of its own here (see `segment`); others always are."""
-        shape = hit.words
-        if shape is None or self._segmenter is None:
+        edges = hit.words
+        if not edges or self._segmenter is None:
             return True
-        key = (hit.field, hit.start, hit.end, shape)
+        key = (hit.field, hit.start, hit.end, edges)
         known = self._whole.get(key)
         if known is None:
             words = self._words.get(hit.field)
@@ -73,7 +73,8 @@ class Context:
                 words = self._words[hit.field] = Boundaries(
                     self._segmenter, self.text(hit.field)[1]
                 )
-            known = words.admits(hit.start, hit.end, left=shape.left_word, right=shape.right_word)
+            left, right = bool(edges & LEFT_WORD), bool(edges & RIGHT_WORD)
+            known = words.admits(hit.start, hit.end, left=left, right=right)
             self._whole[key] = known
         return known
 

@@ -16,12 +16,15 @@ class Role(Enum):
     TRIGGER = "trigger"  # a literal some regex needs; matched as a plain substring
 
 
+LEFT_WORD, RIGHT_WORD = 1, 2
+
+
 class TermHit(NamedTuple):
     field: str
     start: int
     end: int
     role: Role
-    words: TermShape | None = None  # a Chinese term whose word edges are checked when it counts
+    words: int = 0  # Chinese word edges to check when it counts: LEFT_WORD | RIGHT_WORD
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,9 @@ class KeywordIndex:
         # Word edges are checked lazily, only for hits a condition goes on to use (and never
         # for `except` terms, which cancel as plain substrings).
         self._worded = [
-            shape if segmenter is not None and (shape.left_word or shape.right_word) else None
+            (LEFT_WORD * shape.left_word + RIGHT_WORD * shape.right_word)
+            if segmenter is not None
+            else 0
             for shape in self._matcher.shapes
         ]
 
@@ -72,8 +77,8 @@ class KeywordIndex:
                     if role is Role.TRIGGER:
                         triggered.setdefault(index, set()).add(field)
                     else:
-                        shape = self._worded[hit.term] if role is not Role.EXCEPT else None
-                        found = TermHit(field, hit.start, hit.end, role, shape)
+                        words = self._worded[hit.term] if role is not Role.EXCEPT else 0
+                        found = TermHit(field, hit.start, hit.end, role, words)
                         hits.setdefault(index, []).append(found)
         return Collected(hits, triggered)
 
