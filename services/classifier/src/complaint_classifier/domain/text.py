@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import ahocorasick  # type: ignore[import-not-found,import-untyped,unused-ignore]
 
-from .segment import Boundaries, is_han
+from .segment import is_han
 
 # Full-width ASCII and the ideographic space fold to ASCII; curly quotes to straight ones.
 # Every replacement is one character for one, so offsets in the folded text are offsets in
@@ -73,14 +73,11 @@ class TermShape:
             end += 1
         return end
 
-    def fits(self, text: str, start: int, end: int, words: Boundaries | None = None) -> bool:
+    def fits(self, text: str, start: int, end: int) -> bool:
+        """English word boundaries (Chinese word edges are checked later, see `segment`)."""
         if self.left_boundary and start > 0 and _is_word_char(text[start - 1]):
             return False
-        if self.right_boundary and end < len(text) and _is_word_char(text[end]):
-            return False
-        if words is None:
-            return True
-        return words.admits(start, end, left=self.left_word, right=self.right_word)
+        return not (self.right_boundary and end < len(text) and _is_word_char(text[end]))
 
 
 class Hit(NamedTuple):  # a tuple: made for every match, so cheap to build
@@ -108,10 +105,6 @@ class TermMatcher:
             self._automaton.make_automaton()
         self._empty = not by_text
         self._bounded = [shape.left_boundary or shape.right_boundary for shape in self.shapes]
-        self._worded = [
-            bounded or shape.left_word or shape.right_word
-            for bounded, shape in zip(self._bounded, self.shapes, strict=True)
-        ]
 
     @classmethod
     def of_terms(cls, terms: Iterable[str]) -> "TermMatcher":
@@ -120,18 +113,17 @@ class TermMatcher:
     def term_id(self, shape: TermShape) -> int:
         return self._ids[shape]
 
-    def find(self, folded: str, words: Boundaries | None = None) -> list[Hit]:
-        """Every hit; with `words`, Chinese terms only where they are whole words."""
+    def find(self, folded: str) -> list[Hit]:
         if self._empty or not folded:
             return []
         hits = []
         shapes = self.shapes
-        checked = self._bounded if words is None else self._worded
+        checked = self._bounded
         for last, (length, ids) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             for term in ids:
                 if not checked[term]:
                     hits.append(Hit(term, start, end))  # most terms: no boundary to check
-                elif (shape := shapes[term]).fits(folded, start, end, words):
+                elif (shape := shapes[term]).fits(folded, start, end):
                     hits.append(Hit(term, start, shape.word_end(folded, end)))
         return hits
