@@ -42,6 +42,9 @@ async def test_acknowledge_after_close_and_a_second_close_are_refused_with_409()
         closed = await command(client, ref, "close", outcome="settled on the spot")
         late = await command(client, ref, "acknowledge")
         again = await command(client, ref, "close", outcome="overwritten?")
+        status = await client.get(f"/v1/complaints/{ref}", headers=HEADERS)
+    assert (status.json()["state"], status.json()["policy_id"]) == ("closed", "retail-service")
+    assert status.json()["allowed_commands"] == late.json()["allowed_commands"]
     assert closed.status_code == 202, closed.text
     assert (late.status_code, again.status_code) == (409, 409)
     assert late.json()["state"] == "closed"

@@ -32,13 +32,17 @@ async def test_order_and_policy_are_enforced_and_a_closure_is_never_overwritten(
         )
         ref = received.json()["complaint_id"]
         early = await command(client, ref, "acknowledge")
+        before = (await client.get(f"/v1/complaints/{ref}")).json()
         await classify(live_settings, ref, "retail-service")
+        after = (await client.get(f"/v1/complaints/{ref}")).json()
         nonsense = await command(client, ref, "reclassify", severity="nonsense", reason="r")
         no_dept = await command(client, ref, "assign", department="no_such_dept")
         closed = await command(client, ref, "close", outcome="settled")
         late = await command(client, ref, "acknowledge")
         again = await command(client, ref, "close", outcome="overwrite")
     assert (early.status_code, early.json()["state"]) == (409, "received")
+    assert (before["state"], before["policy_id"], after["state"]) == ("received", None, "accepted")
+    assert "acknowledge" in after["allowed_commands"]
     assert [e["field"] for e in nonsense.json()["field_errors"]] == ["severity"]
     assert [e["field"] for e in no_dept.json()["field_errors"]] == ["department"]
     assert (nonsense.status_code, no_dept.status_code, closed.status_code) == (422, 422, 202)

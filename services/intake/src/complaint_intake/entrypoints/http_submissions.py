@@ -4,11 +4,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from complaint_runtime import ApiKeys, Caller, problem_responses, require
 
 from ..adapters.retrying import briefly
+from ..domain.lifecycle import Steps, allowed
 from ..domain.parsing import Incoming, parse_submission
 from ..domain.records import reference_key
 from ..domain.refusals import Refusal
@@ -39,6 +40,9 @@ class ComplaintStatus(BaseModel):
     complaint_number: str
     received_event_id: str
     source_system: str
+    state: str = Field(description="Its lifecycle state, as intake follows it.")
+    policy_id: str | None = Field(description="Its policy (None until it is classified).")
+    allowed_commands: list[str] = Field(description="The commands it takes now.")
 
 
 def submissions_router(keys: ApiKeys) -> APIRouter:
@@ -103,14 +107,14 @@ def submissions_router(keys: ApiKeys) -> APIRouter:
         found = await _by_reference(wiring, reference_key(source_system, external_reference))
         if found is None:
             return error_response(404, "unknown_complaint", "no complaint for that reference")
-        return ComplaintStatus(**vars(found))
+        return await _status(wiring, found)
 
     @router.get("/{ref}", response_model=ComplaintStatus, responses=ERRORS)
     async def status(
         ref: Ref, wiring: WiringDep, caller: Caller = reader
     ) -> ComplaintStatus | JSONResponse:
         found = await find_complaint(wiring, ref, caller)
-        return found if isinstance(found, JSONResponse) else ComplaintStatus(**vars(found))
+        return found if isinstance(found, JSONResponse) else await _status(wiring, found)
 
     return router
 
@@ -125,6 +129,22 @@ async def _parse(request: Request, wiring: Wiring) -> Incoming | Refusal | JSONR
         default_channel=settings.http_default_channel,
         max_bytes=settings.max_body_bytes,
         phone_region=settings.phone_region,
+    )
+
+
+async def _status(wiring: Wiring, complaint: ComplaintRecord) -> ComplaintStatus:
+    intake, _ = wiring.ready()
+    wait = wiring.settings.unavailable_after_seconds
+    standing = await briefly(
+        "lifecycle state", lambda: intake.states.standing(complaint.complaint_id), seconds=wait
+    )
+    terms = wiring.policies.get(standing.policy_id)
+    now = allowed(standing.position, terms.steps if terms else Steps())
+    return ComplaintStatus(
+        **vars(complaint),
+        state=standing.position.state.value,
+        policy_id=standing.policy_id,
+        allowed_commands=list(now),
     )
 
 
