@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -123,6 +124,25 @@ async def publish(broker: KafkaBroker, settings: ServiceSettings, event: Envelop
         key=message_key(event),
         headers=header_map(event),
     )
+
+
+async def publish_all(
+    broker: KafkaBroker, settings: ServiceSettings, events: Sequence[Envelope[Any]]
+) -> None:
+    """Publish events in their order without waiting for each acknowledgement in turn: all are
+    handed to the producer first, then every acknowledgement is awaited. The idempotent
+    producer keeps each partition's order, so one complaint's events stay in order."""
+    pending = [
+        await broker.publish(
+            encode(event),
+            topic=topic(settings, topic_for_event_type(event.event_type)),
+            key=message_key(event),
+            headers=header_map(event),
+            no_confirm=True,
+        )
+        for event in events
+    ]
+    await asyncio.gather(*pending)
 
 
 BatchHandler = Callable[[Sequence[Any]], Awaitable[None]]

@@ -1,12 +1,13 @@
 """Publishing the notifier's events, waiting for the broker's acknowledgement (acks=all)."""
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 
 from complaint_events import Envelope
-from complaint_runtime import ServiceSettings, publish
+from complaint_runtime import ServiceSettings, publish, publish_all
 
 
 class KafkaPublisher:
@@ -19,3 +20,10 @@ class KafkaPublisher:
             raise ConnectionError("the Kafka broker is not started")
         async with asyncio.timeout(self.timeout):
             await publish(self.broker, self.settings, event)
+
+    async def publish_all(self, events: Sequence[Envelope[Any]]) -> None:
+        """In order, their acknowledgements awaited together."""
+        if not self.broker.running:
+            raise ConnectionError("the Kafka broker is not started")
+        async with asyncio.timeout(self.timeout):
+            await publish_all(self.broker, self.settings, events)

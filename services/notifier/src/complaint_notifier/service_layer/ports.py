@@ -121,6 +121,9 @@ class Breaches(Protocol):
 class Publisher(Protocol):
     async def publish(self, event: Envelope[Any]) -> None: ...
 
+    async def publish_all(self, events: Sequence[Envelope[Any]]) -> None:
+        """In their order; done when the broker acknowledged every one."""
+
 
 class Sender(Protocol):
     channel: NoticeChannel

@@ -7,7 +7,6 @@ idempotent. A batch's complaints share their database writes: one read, one bulk
 and one after, one insert and one drop for the schedule.
 """
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -94,15 +93,11 @@ def _count(ctx: Notifier, fact: DeadlineFact) -> None:
 
 
 async def carry_out(ctx: Notifier, records: Sequence[ComplaintRecord]) -> None:
-    """Insert and drop schedule entries, publish the deadline events (each complaint's in
-    order, complaints at once); then forget the work."""
+    """Insert and drop schedule entries, publish the deadline events (in order, their
+    acknowledgements awaited together); then forget the work."""
     await ctx.schedule.add([notice for r in records for notice in r.adds], ctx.clock.now())
     await ctx.schedule.drop({key: at for r in records for key, at in r.drops.items()})
-    await asyncio.gather(*(_publish(ctx, record.outbox) for record in records))
+    outbox = [decode(encoded.encode()) for record in records for encoded in record.outbox]
+    await ctx.publisher.publish_all(outbox)
     for record in records:
         record.adds, record.drops, record.outbox = [], {}, []
-
-
-async def _publish(ctx: Notifier, outbox: Sequence[str]) -> None:
-    for encoded in outbox:
-        await ctx.publisher.publish(decode(encoded.encode()))
