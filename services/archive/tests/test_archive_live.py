@@ -16,12 +16,14 @@ from complaint_archive.entrypoints.http_common import find_complaint
 from complaint_archive.use_cases import rebuild, request_purges
 from complaint_events import ComplaintAcknowledged, new_event
 from complaint_events.examples import example_submission
+from complaint_runtime import Caller
 
 from .builders import SIDE_EVENTS, Story, full_story
 from .support import archive_on, ingest
 
 pytestmark = pytest.mark.integration
 FAR_FUTURE = datetime(2040, 1, 1, tzinfo=UTC)
+EVERY_SOURCE = Caller(key_id="test", scopes=frozenset({"read"}), source_systems=frozenset({"*"}))
 
 
 async def test_each_event_is_logged_once_and_folded_into_its_document(mongo_client, database_name):
@@ -132,7 +134,7 @@ async def test_purge_records_the_event_first_and_spares_a_held_complaint(
         assert tombstone["status"] == "purged"
         assert "record" not in tombstone
         with pytest.raises(HTTPException) as gone:
-            await find_complaint(archive, purged.number)
+            await find_complaint(archive, purged.number, EVERY_SOURCE)
         assert gone.value.status_code == 410
         remaining = archive.store.events.find({"complaint_id": purged.complaint_id})
         entries = [entry async for entry in remaining]
