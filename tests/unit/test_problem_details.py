@@ -84,3 +84,21 @@ async def test_a_missing_key_is_a_401_problem_in_every_service(service: str) -> 
         ["unauthorized"],
     )
     assert body["instance"] == ROUTES[service]
+
+
+@pytest.mark.parametrize("service", ["intake", "archive", "notifier"])
+def test_every_error_a_route_documents_is_problem_details(service: str) -> None:
+    document = apps()[service].openapi()
+    errors = 0
+    for path, operations in document["paths"].items():
+        if path.startswith("/health"):  # no key, no refusal but 503, which says so in JSON
+            continue
+        for method, operation in operations.items():
+            statuses = [code for code in operation.get("responses", {}) if code[0] in "45"]
+            assert {"401", "403"} <= set(statuses), (service, method, path)
+            for code in statuses:
+                content = operation["responses"][code].get("content", {})
+                assert "application/problem+json" in content, (service, method, path, code)
+                errors += 1
+    assert "Problem" in document["components"]["schemas"]
+    assert errors > 0

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response, StreamingResponse
 
-from complaint_runtime import ApiKeys, Caller, problem, require
+from complaint_runtime import ApiKeys, Caller, problem, problem_responses, require
 
 from ..domain import (
     STATUSES,
@@ -33,7 +33,11 @@ COMPLAINT = "Complaint id or number (TS-YYYYMMDD-NNNNNN)."
 
 
 def complaints_router(keys: ApiKeys) -> APIRouter:
-    router = APIRouter(prefix="/complaints", tags=["complaints"])
+    router = APIRouter(
+        prefix="/complaints",
+        tags=["complaints"],
+        responses=problem_responses(401, 403, 404, 410, 422, 429, 503),
+    )
     reader = Annotated[Caller, Depends(require(keys, "read"))]
     lister = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
     writer = Annotated[Caller, Depends(require(keys, "write"))]
@@ -101,7 +105,7 @@ def complaints_router(keys: ApiKeys) -> APIRouter:
         "/{reference}/attachments",
         status_code=202,
         response_model=StoredAttachment,
-        responses={413: {}, 415: {}},
+        responses=problem_responses(413, 415),
         summary="Attach a file",
     )
     async def attach(

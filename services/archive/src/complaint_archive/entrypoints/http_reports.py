@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from complaint_runtime import ApiKeys, Caller, require
+from complaint_runtime import ApiKeys, Caller, problem_responses, require
 
 from ..adapters.queries import period
 from ..domain import (
@@ -39,7 +39,9 @@ def months(start: str | None, end: str | None) -> tuple[str, str] | None:
 
 
 def reports_router(keys: ApiKeys) -> APIRouter:
-    router = APIRouter(prefix="/reports", tags=["reports"])
+    router = APIRouter(
+        prefix="/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 429, 503)
+    )
     reader = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
 
     @router.get("/annual-summary", response_model=list[AnnualRow])

@@ -4,14 +4,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path
 
-from complaint_runtime import ApiKeys, Caller, require
+from complaint_runtime import ApiKeys, Caller, problem_responses, require
 
 from ..service_layer import deadlines_of
 from .deps import WiringDep
 
 
 def deadlines_router(keys: ApiKeys) -> APIRouter:
-    router = APIRouter(prefix="/v1/complaints", tags=["deadlines"])
+    router = APIRouter(
+        prefix="/v1/complaints",
+        tags=["deadlines"],
+        responses=problem_responses(401, 403, 404, 422, 429, 503),
+    )
     # The notifier does not keep a complaint's source system: a key bound to some gets 403.
     reader = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
 
