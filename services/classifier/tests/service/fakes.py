@@ -8,7 +8,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from complaint_classifier.domain import ClusterKey, load_policies
+from complaint_classifier.domain import ClusterKey, Sighting, count_within, load_policies, sighting
 from complaint_classifier.metrics import ClassifierMetrics
 from complaint_classifier.use_cases import Classifier, Current, Outcome, PolicyBook
 from complaint_events import Envelope
@@ -48,20 +48,20 @@ class MemoryStore:
 
 @dataclass
 class MemoryCounters:
-    members: dict[str, set[str]] = field(default_factory=dict)
+    """Sightings by problem and complaint, counted by the domain's rolling window."""
+
+    sightings: dict[tuple[str, str], Sighting] = field(default_factory=dict)
 
     async def add_all(
         self, additions: Sequence[tuple[str, Sequence[ClusterKey]]]
     ) -> list[dict[ClusterKey, int]]:
-        counts = []
         for complaint_id, keys in additions:
-            counts.append({key: self._add(key, complaint_id) for key in keys})
-        return counts
-
-    def _add(self, key: ClusterKey, complaint_id: str) -> int:
-        found = self.members.setdefault(key.key, set())
-        found.add(key.member or complaint_id)
-        return len(found)
+            for key in keys:
+                self.sightings.setdefault((key.problem, complaint_id), sighting(key, complaint_id))
+        return [
+            {key: count_within(key, self.sightings.values()) for key in keys}
+            for _, keys in additions
+        ]
 
 
 @dataclass

@@ -5,13 +5,14 @@ unique index, so a complaint or complainant counts once however often it is repl
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from complaint_events import RECEIVED, topic_name
 
-from .builders import received
+from .builders import AT, received
 from .live import Watch, partition_of, produce, running, shared
 
 pytestmark = pytest.mark.integration
@@ -40,9 +41,9 @@ def landing_on(partitions: set[int], make: Callable[[], Any]) -> Any:
 
 
 async def members(mongo_client, database: str, cluster_id: str) -> int:
-    return await mongo_client[database]["counter_members"].count_documents(
-        {"cluster_id": cluster_id}
-    )
+    """Distinct complaints (or complainants) sighted under a cluster."""
+    sightings = mongo_client[database]["cluster_sightings"]
+    return len(await sightings.distinct("counted", {"cluster_id": cluster_id}))
 
 
 async def test_the_third_repeat_and_the_fifth_complainant_across_two_instances_of_one_group(
@@ -57,13 +58,20 @@ async def test_the_third_repeat_and_the_fifth_complainant_across_two_instances_o
         running(settings) as (two, two_client),
     ):
         held = await shared([one, two], topic_name(RECEIVED, prefix))
+
+        def at(n: int) -> datetime:  # received one after another
+            return AT + timedelta(seconds=n)
+
         repeats = [
-            landing_on(held[n % 2], lambda: received(NOISE, source="mes", **motor))
+            landing_on(held[n % 2], lambda n=n: received(NOISE, source="mes", at=at(n), **motor))
             for n in range(3)
         ]
         people = [0, 1, 0, 2, 3, 4]  # the first complainant twice: one member
         group = [
-            landing_on(held[n % 2], lambda p=p: received(BINS, source="pms", **place, **person(p)))
+            landing_on(
+                held[n % 2],
+                lambda n=n, p=p: received(BINS, source="pms", at=at(10 + n), **place, **person(p)),
+            )
             for n, p in enumerate(people)
         ]
         results = []

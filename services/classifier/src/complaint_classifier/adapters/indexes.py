@@ -7,13 +7,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 COMPLAINTS = "complaints"  # _id = complaint id: the classification as it stands
 OUTCOMES = "outcomes"  # _id = "<complaint id>/<consumed event id>": what handling it produced
-MEMBERS = "counter_members"  # one document per (counter key, complaint or complainant)
+SIGHTINGS = "cluster_sightings"  # one document per (problem, complaint)
 
 
 async def prepare(database: AsyncDatabase[Any]) -> None:
-    await database[MEMBERS].create_indexes(
+    await database[SIGHTINGS].create_indexes(
         [
-            IndexModel([("key", ASCENDING), ("member", ASCENDING)], name="key_member", unique=True),
+            IndexModel([("problem", ASCENDING), ("received_us", ASCENDING)], name="window"),
             IndexModel([("expire_at", ASCENDING)], name="expire_at_ttl", expireAfterSeconds=0),
         ]
     )

@@ -7,9 +7,6 @@ receipt: [`since`, `until`], both ends included. The service stores one `Sightin
 problem received within the window and hands `count_within` of them to `apply_counts`. The
 count depends only on what is stored and on receipt times, never on the order of arrival, so
 replays, redelivery and several replicas give the same answer.
-
-`key`, `window_start` and `window_end` are the older fixed 30-day blocks counted from 1970,
-kept while the counter adapter still reads them.
 """
 
 import hashlib
@@ -26,37 +23,25 @@ from .policy import Policy
 from .result import Classification, Evidence, MatchedRule
 from .spec import Cluster, ClusterKind
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 @dataclass(frozen=True, slots=True)
 class ClusterKey:
     cluster_id: str
     kind: str  # repeat | group | incident
-    key: str  # the counter's id: policy, cluster, window and a digest of the parts
-    window_start: datetime
-    window_end: datetime  # the counter may expire after this
     threshold: int
     member: str | None  # an opaque digest of the complainant when complainants are counted
     parts: tuple[tuple[str, str], ...]  # (path, value) the key was built from; no personal data
-    problem: str = ""  # the problem counted, without any time: policy, cluster, digest
-    since: datetime | None = None  # the rolling window: received at or after this
-    until: datetime | None = None  # ... and at or before this (this complaint's receipt)
-    counted: str = ""  # what one sighting counts: the complaint, or the complainant's digest
+    problem: str  # the problem counted, without any time: policy, cluster, digest
+    since: datetime  # the rolling window: received at or after this
+    until: datetime  # ... and at or before this (this complaint's receipt)
+    counted: str  # what one sighting counts: the complaint, or the complainant's digest
 
     def within(self, received_at: datetime) -> bool:
-        moment = _aware(received_at)
-        return (
-            self.since is not None
-            and self.until is not None
-            and (self.since <= moment <= self.until)
-        )
+        return self.since <= _aware(received_at) <= self.until
 
     @property
-    def expires_at(self) -> datetime | None:
+    def expires_at(self) -> datetime:
         """After this, no later complaint's window reaches this complaint's sighting."""
-        if self.until is None or self.since is None:
-            return None
         return self.until + (self.until - self.since)
 
 
@@ -72,7 +57,6 @@ class Sighting:
 
 def sighting(key: ClusterKey, complaint_id: str) -> Sighting:
     """What to store for this complaint under `key` (unique per problem and complaint)."""
-    assert key.until is not None
     return Sighting(key.problem, complaint_id, key.counted, key.until)
 
 
@@ -172,17 +156,12 @@ def _key(
 ) -> ClusterKey:
     window = timedelta(days=cluster.window_days)
     moment = _aware(at)
-    start = _EPOCH + ((moment - _EPOCH) // window) * window
-    digest = _digest(policy.id, cluster.id, start.isoformat(), *(value for _, value in parts))
     problem = _digest(policy.id, cluster.id, *(value for _, value in parts))
     counts_people = cluster.count == "complainants"
     member = _member(policy, submission, complaint_id) if counts_people else None
     return ClusterKey(
         cluster_id=cluster.id,
         kind=cluster.kind.value,
-        key=f"{policy.id}:{cluster.id}:{start:%Y%m%d}:{digest}",
-        window_start=start,
-        window_end=start + window,
         threshold=cluster.threshold,
         member=member,
         parts=parts,

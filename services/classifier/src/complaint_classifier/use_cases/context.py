@@ -47,8 +47,9 @@ class Counters(Protocol):
     async def add_all(
         self, additions: Sequence[tuple[str, Sequence[ClusterKey]]]
     ) -> list[dict[ClusterKey, int]]:
-        """Counts each (complaint id, its keys) once, in order: each complaint's counts
-        include itself and what was counted before it, never a later one of the same call."""
+        """Records each (complaint id, its keys) once; each key's count: the distinct
+        complaints (or complainants) of its problem received within its window, itself
+        included, whatever order they arrived in."""
         ...
 
 
