@@ -13,7 +13,7 @@ STACK := $(PYTHON) deploy/local/stack.py
 PYTEST_ARGS ?=
 
 .PHONY: help setup tools k8s-config config-reference run demo test lint typecheck pytest unit integration stack-up stack-down \
-        stack-status stack-logs stack-reset topics schemas faults clean bench evaluate
+        stack-status stack-logs stack-reset stack-provision topics schemas faults clean bench evaluate
 
 help:
 	@echo "make run     start the stack, the system and Prometheus, feed the demo (Ctrl-C stops everything it started)"
@@ -37,6 +37,11 @@ tools:
 	  $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"; }
 	$(UV) sync --frozen
 	@touch $@
+
+# Downloads Kafka and builds the MongoDB-protocol server once (minutes; no time limit), so that
+# the tests' own start of the stack only starts it.
+stack-provision:
+	@$(STACK) provision
 
 stack-up:
 	@$(STACK) up
@@ -66,10 +71,10 @@ config-reference: setup
 	$(UV) run python -m deploy.config_reference
 
 # setup includes tools: Prometheus (Debian package) is started by run and demo.
-run: setup
+run: setup stack-provision
 	@$(UV) run python -m deploy.local.run
 
-demo: setup
+demo: setup stack-provision
 	@$(UV) run python -m deploy.local.run --demo
 
 lint: setup
@@ -80,20 +85,20 @@ typecheck: setup
 	$(UV) run mypy --strict shared/src
 	$(UV) run mypy services/runtime/src services/intake/src services/classifier/src services/notifier/src services/archive/src
 
-pytest: setup
+pytest: setup stack-provision
 	$(UV) run pytest $(PYTEST_ARGS)
 
 unit: setup
 	$(UV) run pytest -m unit $(PYTEST_ARGS)
 
-integration: setup
+integration: setup stack-provision
 	$(UV) run pytest -m "integration or e2e" $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 
 # Not a test: numbers for bench/results/ (see bench/README.md); py-spy only for its profile.
 BENCH_ARGS ?=
-bench: setup
+bench: setup stack-provision
 	$(UV) run --with py-spy python -m bench.run $(BENCH_ARGS)
 
 # Not a test: agreement of the classifier and the deadline engine with team-written evaluation
@@ -107,7 +112,7 @@ evaluate: setup
 # the counts, fails on any violation. `make test` runs it at 150 (tests/faults).
 FAULTS_COMPLAINTS ?= 10000
 FAULTS_ARGS ?=
-faults: setup
+faults: setup stack-provision
 	$(UV) run python -m deploy.local.faults --complaints $(FAULTS_COMPLAINTS) $(FAULTS_ARGS)
 
 clean:

@@ -44,6 +44,9 @@ TOOLING_MEANING = {
     "KAFKA_PORT": "Kafka's client port",
     "KAFKA_CONTROLLER_PORT": "Kafka's KRaft controller port",
     "MONGO_PORT": "the MongoDB-protocol server's port (secantus-mdb)",
+    "STACK_BUILD_CACHE": "folder of compiled crates kept between builds of the MongoDB server "
+    "(default: `$XDG_CACHE_HOME/complaint-stack`)",
+    "XDG_CACHE_HOME": "the user's cache folder (default `~/.cache`)",
     "MONGO_CACHE_SIZE": "the MongoDB-protocol server's WiredTiger cache (e.g. `1G`)",
     "MONGO_LOG_LEVEL": "the MongoDB-protocol server's log level (DEBUG, INFO, WARNING, ERROR)",
     "KAFKA_HEAP": "the broker's JVM heap",

@@ -76,7 +76,7 @@ def stack_command(action: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        timeout=900,
+        timeout=3600,  # a first start may build the MongoDB server (minutes on a loaded box)
     )
 
 

@@ -55,6 +55,15 @@ def test_a_missing_toolchain_is_named_with_what_to_install(tmp_path) -> None:
     assert not list(tmp_path.glob("*/server.pid"))
 
 
+def test_provisioning_without_cargo_names_what_to_install_and_builds_nothing(tmp_path) -> None:
+    done = stack("provision", "mongo", STACK_DIR=str(tmp_path), PATH=str(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        "stack: 'cargo' is not installed: install Rust with cargo (https://rustup.rs)"
+    )
+    assert not list(tmp_path.rglob("secantusd-rs*"))
+
+
 def test_a_port_that_is_not_a_number_is_refused(tmp_path) -> None:
     done = stack("up", STACK_DIR=str(tmp_path), KAFKA_PORT="kafka")
     assert done.returncode == 1
