@@ -106,6 +106,7 @@ def explain(checked: Checked) -> str:
         lines.append(f"       fired {rule.rule_id} [{shown}]")
     if not checked.result.matched_rules:
         lines.append("       fired nothing (defaults applied)")
+    lines += [f"       decided {item.effect}: {item.why}" for item in checked.result.decisions]
     return "\n".join(lines)
 
 

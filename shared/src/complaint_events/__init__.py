@@ -9,6 +9,7 @@ from .classified import (
     Acceptance,
     AcceptanceDecision,
     ComplaintClassified,
+    Decision,
     Evidence,
     MatchedRule,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "DeadlineRescheduled",
     "DeadlineScheduled",
     "DeadlineUnit",
+    "Decision",
     "DecodeError",
     "Envelope",
     "EventPayload",

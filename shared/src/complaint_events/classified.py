@@ -59,6 +59,14 @@ class MatchedRule(Model):
     evidence: list[Evidence] = Field(default_factory=list, max_length=50)
 
 
+class Decision(Model):
+    """Which fired rule decided an effect several rules named, and why it won."""
+
+    effect: Label = Field(examples=["category", "department", "acceptance"])
+    rule_id: Label
+    why: Text = Field(examples=["nursing (evidence 20.5 over attitude 7.5)"])
+
+
 class ComplaintClassified(EventPayload):
     event_type: ClassVar[str] = "ComplaintClassified"
     schema_version: ClassVar[int] = 1
@@ -72,6 +80,12 @@ class ComplaintClassified(EventPayload):
     flags: list[Label] = Field(default_factory=list, max_length=100, examples=[["media"]])
     acceptance: Acceptance
     matched_rules: list[MatchedRule] = Field(default_factory=list, max_length=200)
+    decisions: list[Decision] = Field(
+        default_factory=list,
+        max_length=10,
+        description="For each effect that several fired rules named, the rule that decided it "
+        "and why (strongest evidence, or an override's priority).",
+    )
     repeat_count: int = Field(default=0, ge=0, description="Earlier similar complaints.")
     group_size: int | None = Field(default=None, ge=1, description="Complainants in the group.")
     upgraded_from: Label | None = Field(default=None, description="Severity before an upgrade.")

@@ -8,12 +8,13 @@ from .engine import classify
 from .loader import PolicyError, load_policies, load_policy, policy_from_bytes
 from .manual import ReclassificationError, may_replace, reclassify
 from .policy import Policy
-from .result import Acceptance, Classification, Evidence, MatchedRule
+from .result import Acceptance, Classification, Decided, Evidence, MatchedRule
 
 __all__ = [
     "Acceptance",
     "Classification",
     "ClusterKey",
+    "Decided",
     "Evidence",
     "MatchedRule",
     "Policy",

@@ -16,7 +16,6 @@ from .result import Evidence, MatchedRule
 from .segment import Segmenter, is_han
 from .spec import Rule
 
-DECISION_RULE_ID = "decision"
 _FIELD_WEIGHT = 24.0  # a structured field that says it (kind: suggestion): about two words
 _PER_LETTER = 2.0  # an English letter: a common Chinese word (about 12) is a six-letter word
 

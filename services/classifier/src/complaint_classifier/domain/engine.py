@@ -3,11 +3,11 @@
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .choice import DECISION_RULE_ID, Choice, Fired, choose
+from .choice import Choice, Fired, choose
 from .evaluate import Context, Outcome
 from .policy import Policy
 from .references import NEEDS_LEADER_REVIEW, NO_RULE_MATCHED
-from .result import Acceptance, Classification, MatchedRule
+from .result import Acceptance, Classification, Decided, MatchedRule
 from .spec import Rule
 
 MAX_RULE_EVIDENCE = 50
@@ -67,7 +67,8 @@ def _decide(policy: Policy, fired: Sequence[Fired], flags: set[str]) -> Classifi
         department=department,
         flags=settled,
         acceptance=_acceptance(policy, _rule(choices["acceptance"]), review),
-        matched_rules=tuple(item.matched for item in fired) + _explained(choices),
+        matched_rules=tuple(item.matched for item in fired),
+        decisions=_explained(choices),
         unmatched=unmatched,
     )
 
@@ -92,22 +93,12 @@ def _rule(choice: Choice | None) -> Rule | None:
     return choice.winner.rule if choice is not None else None
 
 
-def _explained(choices: Mapping[str, Choice | None]) -> tuple[MatchedRule, ...]:
-    """One entry saying which rule decided each effect that several rules named, and why."""
-    made = [(effect, choice) for effect, choice in choices.items() if choice and choice.contested]
-    if not made:
-        return ()
-    lines = [f"{effect}: {choice.why()}" for effect, choice in made]
-    winners = {id(choice.winner): choice.winner for _, choice in made}
-    return (
-        MatchedRule(
-            rule_id=DECISION_RULE_ID,
-            description="; ".join(lines)[:2000],
-            confidence=max(item.matched.confidence for item in winners.values()),
-            evidence=tuple(
-                evidence for item in winners.values() for evidence in item.matched.evidence
-            )[:MAX_RULE_EVIDENCE],
-        ),
+def _explained(choices: Mapping[str, Choice | None]) -> tuple[Decided, ...]:
+    """Which rule decided each effect that several rules named, and why."""
+    return tuple(
+        Decided(effect, choice.winner.rule.id, choice.why()[:2000])
+        for effect, choice in choices.items()
+        if choice and choice.contested
     )
 
 

@@ -23,6 +23,15 @@ class MatchedRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Decided:
+    """Which fired rule decided an effect that several rules named, and why."""
+
+    effect: str  # category | department | acceptance
+    rule_id: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class Acceptance:
     decision: str  # accept | transfer | refuse
     ground: str | None = None
@@ -41,6 +50,7 @@ class Classification:
     flags: tuple[str, ...]
     acceptance: Acceptance
     matched_rules: tuple[MatchedRule, ...]
+    decisions: tuple[Decided, ...] = ()
     repeat_count: int = 0
     group_size: int | None = None
     upgraded_from: str | None = None
@@ -57,6 +67,7 @@ class Classification:
             {**asdict(rule), "evidence": [asdict(item) for item in rule.evidence]}
             for rule in self.matched_rules
         ]
+        payload["decisions"] = [asdict(decided) for decided in self.decisions]
         return payload
 
     def has_flag(self, flag: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from complaint_events import ComplaintClassified, ComplaintReclassified, Envelope
 
-from ..domain import Acceptance, Classification, Evidence, MatchedRule
+from ..domain import Acceptance, Classification, Decided, Evidence, MatchedRule
 
 Classified = Envelope[ComplaintClassified]
 
@@ -125,5 +125,6 @@ def classification_from_payload(payload: Mapping[str, Any]) -> Classification:
             "flags": tuple(payload.get("flags", ())),
             "acceptance": Acceptance(**payload["acceptance"]),
             "matched_rules": rules,
+            "decisions": tuple(Decided(**item) for item in payload.get("decisions", ())),
         }
     )
