@@ -97,20 +97,11 @@ class ApiKeys:
         return await self.limiter.hit(self.limit, caller.key_id)
 
 
-BOUND_TO_SOURCES = (
-    "this API key is bound to source systems; this route covers complaints of every source "
-    "system, so it needs a key for all of them (source_systems: ['*'])"
-)
-
-
-def require(
-    keys: ApiKeys, scope: Scope, *, every_source: bool = False
-) -> Callable[..., Awaitable[Caller]]:
+def require(keys: ApiKeys, scope: Scope) -> Callable[..., Awaitable[Caller]]:
     """A FastAPI dependency: 401 without a known key, 403 without the scope, 429 over the limit.
 
-    `every_source`: the route shows complaints it cannot check one by one (lists, reports, a
-    service that does not know a complaint's source system): a key bound to some source
-    systems gets 403. Routes about one complaint check `Caller.sees(its source system)`.
+    Which complaints the key may see is the route's to apply: one complaint's routes check
+    `Caller.sees(its source system)`, lists and reports keep to the key's source systems.
     """
 
     async def caller(
@@ -125,8 +116,6 @@ def require(
             )
         if scope not in found.scopes:
             raise HTTPException(403, f"this API key lacks the '{scope}' scope")
-        if every_source and not found.every_source:
-            raise HTTPException(403, BOUND_TO_SOURCES)
         if not await keys.within_limit(found):
             raise HTTPException(
                 429,

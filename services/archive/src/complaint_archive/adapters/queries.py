@@ -83,9 +83,15 @@ def search_query(
         clauses.append(_overdue(filters.overdue, now))
     if filters.text:
         clauses.append(_text(filters.text, text_index))
+    if filters.source_systems is not None:
+        clauses.append(_sources(filters.source_systems))
     if after is not None:
         clauses.append(_after(after))
     return {"$and": clauses} if clauses else {}
+
+
+def _sources(source_systems: tuple[str, ...]) -> Query:
+    return {"record.source_system": {"$in": list(source_systems)}}
 
 
 def _received(start: datetime | None, end: datetime | None) -> list[Query]:
@@ -118,10 +124,17 @@ def _after(position: Position) -> Query:
 
 
 def period(
-    months: tuple[str, str] | None, policy_id: str | None, extra: Query | None = None
+    months: tuple[str, str] | None,
+    policy_id: str | None,
+    extra: Query | None = None,
+    *,
+    source_systems: tuple[str, ...] | None = None,
 ) -> Query:
-    """Complaints received in the months (inclusive, "YYYY-MM") of one policy or all."""
+    """Complaints received in the months (inclusive, "YYYY-MM") of one policy or all, of the
+    source systems given (None: all)."""
     query: Query = {"status": {"$ne": PURGED}}
+    if source_systems is not None:
+        query |= _sources(source_systems)
     if months:
         query["received_month"] = {"$gte": months[0], "$lte": months[1]}
     if policy_id:
@@ -165,11 +178,18 @@ class ArchiveQueries:
         return [{"key": row["_id"], "n": row["n"]} async for row in cursor]
 
     async def received_in(
-        self, start: datetime, end: datetime, policy_id: str | None, limit: int
+        self,
+        start: datetime,
+        end: datetime,
+        policy_id: str | None,
+        limit: int,
+        source_systems: tuple[str, ...] | None = None,
     ) -> AsyncIterator[Document]:
         query: Query = {"received_at": {"$gte": start, "$lt": end}, "status": {"$ne": PURGED}}
         if policy_id:
             query["policy_id"] = policy_id
+        if source_systems is not None:
+            query |= _sources(source_systems)
         found = self.complaints.find(
             query, ANNUAL_FIELDS, sort=[("received_at", 1)], limit=limit, batch_size=BATCH
         )

@@ -25,6 +25,8 @@ class SearchFilters:
     batch: str | None = None
     overdue: bool | None = None
     text: str | None = None
+    source_systems: tuple[str, ...] | None = None
+    """None: every source system (the key is bound to none)."""
 
 
 @dataclass(frozen=True)

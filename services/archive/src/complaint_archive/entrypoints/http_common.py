@@ -58,3 +58,8 @@ def public(document: Document) -> Document:
 
 def _entry(entry: Document) -> Document:
     return {name: value for name, value in entry.items() if name != "key"}
+
+
+def sources_of(caller: Caller) -> tuple[str, ...] | None:
+    """The source systems whose complaints a key may list and count; None: every one."""
+    return None if caller.every_source else tuple(sorted(caller.source_systems))

@@ -18,7 +18,7 @@ from ..domain import (
     share_by_month,
 )
 from .deps import ArchiveDep, WiringDep
-from .http_common import bad_parameter, csv_response
+from .http_common import bad_parameter, csv_response, sources_of
 from .schemas import AnnualRow, CauseShare, MonthlyCount, Share, StepOnTime
 
 MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -42,7 +42,7 @@ def reports_router(keys: ApiKeys) -> APIRouter:
     router = APIRouter(
         prefix="/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 429, 503)
     )
-    reader = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
+    reader = Annotated[Caller, Depends(require(keys, "read"))]
 
     @router.get("/annual-summary", response_model=list[AnnualRow])
     async def annual_summary(
@@ -59,7 +59,9 @@ def reports_router(keys: ApiKeys) -> APIRouter:
         most = wiring.settings.export_rows_max
         rows = [
             annual_row(document)
-            async for document in archive.queries.received_in(start, end, policy_id, most)
+            async for document in archive.queries.received_in(
+                start, end, policy_id, most, sources_of(caller)
+            )
         ]
         if format == "csv":
             return csv_response(f"annual-summary-{year}", list(AnnualRow.model_fields), rows)
@@ -76,7 +78,9 @@ def reports_router(keys: ApiKeys) -> APIRouter:
     ) -> Any:
         """Complaints received per month by category, severity and department (003·HB)."""
         keys = {"month": "$received_month"} | {name: f"${name}" for name in DIMENSIONS}
-        counts = await archive.queries.counts(period(months(start, end), policy_id), keys)
+        counts = await archive.queries.counts(
+            period(months(start, end), policy_id, source_systems=sources_of(caller)), keys
+        )
         rows = [asdict(row) for row in monthly_counts(counts)]
         if format == "csv":
             return csv_response("monthly-counts", list(MonthlyCount.model_fields), rows)
@@ -97,7 +101,7 @@ def reports_router(keys: ApiKeys) -> APIRouter:
             "outcome": "$deadlines.outcome",
             "on_time": "$deadlines.on_time",
         }
-        match = period(months(start, end), policy_id)
+        match = period(months(start, end), policy_id, source_systems=sources_of(caller))
         counts = await archive.queries.counts(match, keys, unwind="deadlines")
         rows = on_time_by_step(counts)
         if format == "csv":
@@ -115,7 +119,9 @@ def reports_router(keys: ApiKeys) -> APIRouter:
     ) -> Any:
         """Closed complaints among those received, per month of receipt."""
         keys = {"month": "$received_month", "status": "$status"}
-        counts = await archive.queries.counts(period(months(start, end), policy_id), keys)
+        counts = await archive.queries.counts(
+            period(months(start, end), policy_id, source_systems=sources_of(caller)), keys
+        )
         share = share_by_month(counts, "status", {"closed"}, None)
         return _share(share, "closure-rate", format)
 
@@ -130,7 +136,9 @@ def reports_router(keys: ApiKeys) -> APIRouter:
     ) -> Any:
         """Replies the complainant accepted among the replies they answered."""
         keys = {"month": "$received_month", "reply_outcome": "$reply_outcome"}
-        counts = await archive.queries.counts(period(months(start, end), policy_id), keys)
+        counts = await archive.queries.counts(
+            period(months(start, end), policy_id, source_systems=sources_of(caller)), keys
+        )
         share = share_by_month(counts, "reply_outcome", {"accepted"}, {"accepted", "rejected"})
         return _share(share, "reply-accepted-rate", format)
 
@@ -144,7 +152,12 @@ def reports_router(keys: ApiKeys) -> APIRouter:
         format: Format = "json",
     ) -> Any:
         """Causes found by resolutions, most frequent first, with the cumulative share."""
-        match = period(months(start, end), policy_id, {"cause": {"$ne": None}})
+        match = period(
+            months(start, end),
+            policy_id,
+            {"cause": {"$ne": None}},
+            source_systems=sources_of(caller),
+        )
         rows = pareto(await archive.queries.counts(match, {"cause": "$cause"}))
         if format == "csv":
             return csv_response("causes-pareto", list(CauseShare.model_fields), rows)

@@ -40,6 +40,7 @@ def record_to_doc(record: ComplaintRecord) -> Doc:
     return {
         "_id": record.complaint_id,
         "complaint_number": record.complaint_number,
+        "source_system": record.source_system,
         "title": record.title,
         "received": record.received,
         "confidential": record.confidential,
@@ -62,6 +63,7 @@ def record_from_doc(doc: Doc) -> ComplaintRecord:
     return ComplaintRecord(
         complaint_id=doc["_id"],
         complaint_number=doc.get("complaint_number"),
+        source_system=doc.get("source_system"),
         title=doc.get("title"),
         received=doc.get("received", False),
         confidential=doc.get("confidential", False),

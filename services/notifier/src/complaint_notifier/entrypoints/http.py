@@ -16,8 +16,7 @@ def deadlines_router(keys: ApiKeys) -> APIRouter:
         tags=["deadlines"],
         responses=problem_responses(401, 403, 404, 422, 429, 503),
     )
-    # The notifier does not keep a complaint's source system: a key bound to some gets 403.
-    reader = Annotated[Caller, Depends(require(keys, "read", every_source=True))]
+    reader = Annotated[Caller, Depends(require(keys, "read"))]
 
     @router.get("/{reference}/deadlines", summary="A complaint's deadlines and notices")
     async def deadlines(
@@ -27,10 +26,12 @@ def deadlines_router(keys: ApiKeys) -> APIRouter:
     ) -> dict[str, Any]:
         """Its clocks (step, status, due time) and every notice planned for it with its
         status: pending, sent, failed or dropped. 404 when the notifier has not seen
-        the complaint."""
+        the complaint; 403 for a key bound to other source systems."""
         found = await deadlines_of(wiring.ready(), reference)
         if found is None:
             raise HTTPException(404, "the notifier knows no such complaint")
+        if not caller.sees(found["source_system"]):
+            raise HTTPException(403, "this API key may not see complaints of that source system")
         return found
 
     return router

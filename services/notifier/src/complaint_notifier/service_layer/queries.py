@@ -32,6 +32,7 @@ async def deadlines_of(ctx: Notifier, reference: str) -> dict[str, Any] | None:
     classification = record.classification()
     return {
         "complaint_id": complaint_id,
+        "source_system": record.source_system,
         "policy_id": classification.policy_id if classification else None,
         "severity": classification.severity if classification else None,
         "clocks": [_clock(state) for state in record.clocks],

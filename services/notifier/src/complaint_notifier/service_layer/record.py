@@ -46,6 +46,7 @@ class Override:
 class ComplaintRecord:
     complaint_id: str
     complaint_number: str | None = None
+    source_system: str | None = None
     title: str | None = None
     received: bool = False
     confidential: bool = False
@@ -97,6 +98,7 @@ class ComplaintRecord:
         person = submission.complainant
         self.received = True
         self.complaint_number = payload.complaint_number
+        self.source_system = submission.source_system
         self.title = redact_text(submission.title, Privacy.of(person)) if submission.title else None
         self.confidential = bool(person and person.confidential)
         self.anonymous = bool(person and person.anonymous)
