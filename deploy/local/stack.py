@@ -272,8 +272,14 @@ class MongoServer(Server):
         print(f"mongo: building {MONGO_CRATE} {MONGO_VERSION} with cargo (first run only, ~4 min)")
         root = self.home / "cargo-root"
         cmd = [cargo, "install", MONGO_CRATE, "--version", f"={MONGO_VERSION}", "--locked"]
-        cmd += ["--ignore-rust-version", "--root", str(root), "--target-dir", str(cargo_cache())]
-        run(cmd, self.home / "provision.log", "cargo install " + MONGO_CRATE)
+        cache = cargo_cache()
+        cmd += ["--ignore-rust-version", "--root", str(root), "--target-dir", str(cache)]
+        try:
+            run(cmd, self.home / "provision.log", "cargo install " + MONGO_CRATE)
+        except StackError:  # e.g. a cache left inconsistent by an interrupted build: once afresh
+            print("mongo: the build failed; once more without the build cache", flush=True)
+            shutil.rmtree(cache, ignore_errors=True)
+            run(cmd, self.home / "provision.log", "cargo install " + MONGO_CRATE)
         (root / "bin" / MONGO_BINARY).rename(self.binary)
         shutil.rmtree(root, ignore_errors=True)
 
