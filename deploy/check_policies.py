@@ -1,8 +1,8 @@
 """Check a folder of policies the way the three services will read it at start-up, before
 deploying it: every <policy-id>/classification.yaml (classifier), deadlines.yaml (notifier, with
 its calendars and the recipient directory) and retention.yaml (archive), and that the names the
-deadlines use are the ones the classification declares, and lifecycle.yaml (intake: the steps a
-command needs first, by command name).
+deadlines use are the ones the classification declares, lifecycle.yaml (intake: the steps a
+command needs first, by command name) and routing.yaml (the policy of a submission naming none).
 
 uv run python -m deploy.check_policies [POLICIES_DIR] [--calendars DIR] [--directory FILE]
 
@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from complaint_archive.adapters.policies import RetentionFileError, load_retention
+from complaint_classifier.adapters.routing import ROUTING_FILE, load_routing
 from complaint_classifier.domain import Policy, PolicyError, load_policies
+from complaint_classifier.use_cases import ConfigurationError
 from complaint_intake.adapters.policies import PolicyFileError
 from complaint_intake.adapters.policies import load_policies as load_command_terms
 from complaint_notifier.domain import DataFileError, DeadlinePolicy
@@ -86,7 +88,25 @@ def check(policies_dir: Path, calendars_dir: Path, directory_file: Path) -> Repo
     for policy_id in lifecycles:
         if (policies_dir / policy_id / "lifecycle.yaml").exists():
             report.policies.setdefault(policy_id, []).append("lifecycle")
+    report.problems += routing_problems(policies_dir, set(classifications))
     return report
+
+
+def routing_problems(policies_dir: Path, known: set[str]) -> list[str]:
+    """routing.yaml (which policy a submission naming none gets) names existing policies."""
+    try:
+        routing = load_routing(policies_dir)
+    except ConfigurationError as error:
+        return [str(error)]
+    if routing is None:
+        return [f"{policies_dir / ROUTING_FILE}: missing (default and sources)"]
+    where = policies_dir / ROUTING_FILE
+    named = [("default", routing.default)] + [
+        (f"sources.{source}", policy) for source, policy in sorted(routing.sources.items())
+    ]
+    return [
+        f"{where}: {field}: no policy {policy!r}" for field, policy in named if policy not in known
+    ]
 
 
 def unknown_names(deadlines: DeadlinePolicy, classification: Policy) -> list[str]:

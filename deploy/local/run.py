@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
+from complaint_classifier.adapters.routing import load_routing
 from deploy.local.demo import load_demo, policy_by_source
 from deploy.local.demo_privacy import Sinks
 from deploy.local.demo_summary import render, totals
@@ -48,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STACK = [sys.executable, str(ROOT / "deploy" / "local" / "stack.py")]
 WORKDIR = ROOT / ".stack" / "local"
 PROMETHEUS_DIR = ROOT / ".stack" / "prometheus"
+POLICIES = ROOT / "deploy" / "policies"
 
 
 class RunFailed(RuntimeError):
@@ -192,6 +194,7 @@ def run(demo_mode: bool) -> int:
             webhook_secret=secret,
             policy_by_source=policy_by_source(demo),
         )
+        print(routing_text(policy_by_source(demo)), flush=True)
         system = start_services(started, config, ports)
         prometheus = start_prometheus(started, ports, prometheus_port)
         seconds = float(os.environ.get("DEMO_TIMEOUT", "180"))
@@ -229,6 +232,22 @@ def run(demo_mode: bool) -> int:
 
 def interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+def routing_text(demo_sources: dict[str, str]) -> str:
+    """Which policy each source system's complaints get: the routing file, then the demo's."""
+    routing = load_routing(POLICIES)
+    file_sources = routing.sources if routing else {}
+    lines = [f"routing ({POLICIES / 'routing.yaml'}; a submission's policy_id wins):"]
+    lines += [f"  {source} -> {policy}" for source, policy in sorted(file_sources.items())]
+    lines += [
+        f"  {source} -> {policy}   (demo, CLASSIFIER_POLICY_BY_SOURCE)"
+        for source, policy in sorted(demo_sources.items())
+    ]
+    lines.append(
+        f"  any other source -> {routing.default if routing else 'CLASSIFIER_DEFAULT_POLICY'}"
+    )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

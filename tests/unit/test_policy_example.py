@@ -113,3 +113,16 @@ def test_the_check_refuses_a_folder_without_policies(
     assert check_policies([str(tmp_path)]) == 1
     assert check_policies([str(tmp_path / "missing")]) == 1
     assert "no such folder" in capsys.readouterr().out
+
+
+def test_the_check_names_a_routing_entry_without_its_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(EXAMPLES, tmp_path / "policies")
+    routing = tmp_path / "policies" / "routing.yaml"
+    routing.write_text("default: property-management\nsources: {pms: property-mgmt}\n")
+    assert check_policies([str(tmp_path / "policies")]) == 1
+    assert "routing.yaml: sources.pms: no policy 'property-mgmt'" in capsys.readouterr().out
+    routing.unlink()
+    assert check_policies([str(tmp_path / "policies")]) == 1
+    assert "routing.yaml: missing" in capsys.readouterr().out

@@ -18,6 +18,7 @@ from complaint_runtime.auth import KeyEntry, digest
 from .fakes import MemoryCommandKeys, MemoryNumbers, MemoryPublisher, MemoryStates, MemoryStore
 
 WRITER, READER, CRM_ONLY = "writer-key", "reader-key", "crm-key"
+HOSPITAL_ONLY = "hospital-policy-key"
 
 
 def api_keys(rate: str = "10000/second") -> ApiKeys:
@@ -26,6 +27,9 @@ def api_keys(rate: str = "10000/second") -> ApiKeys:
             KeyEntry(id="w", sha256=digest(WRITER), scopes=["write", "read"]),
             KeyEntry(id="r", sha256=digest(READER), scopes=["read"]),
             KeyEntry(id="crm", sha256=digest(CRM_ONLY), scopes=["write"], source_systems=["crm"]),
+            KeyEntry(
+                id="his", sha256=digest(HOSPITAL_ONLY), scopes=["write"], policies=["hospital"]
+            ),
         ],
         rate,
     )

@@ -2,10 +2,11 @@
 
 import json
 import logging
+from typing import Any
 
 import pytest
 
-from .inprocess import CRM_ONLY, READER, WRITER, Fakes, make_app, running
+from .inprocess import CRM_ONLY, HOSPITAL_ONLY, READER, WRITER, Fakes, make_app, running
 from .samples import raw, submission
 
 pytestmark = pytest.mark.unit
@@ -201,3 +202,25 @@ async def test_a_complaint_is_found_by_source_system_and_external_reference() ->
     assert unknown.status_code == 404
     assert missing.status_code == 422
     assert "external_reference" in json.dumps(missing.json()["field_errors"])
+
+
+async def test_a_submission_may_name_its_policy_if_it_exists_and_the_key_may_use_it() -> None:
+    fakes = Fakes()
+    as_hospital = {**JSON, "X-API-Key": HOSPITAL_ONLY}
+    async with running(make_app(fakes)) as client:
+
+        async def submit(reference: str, headers: dict[str, str], **policy: str) -> Any:
+            body = raw(submission(external_reference=reference, **policy))
+            return await client.post("/v1/complaints", content=body, headers=headers)
+
+        unknown = await submit("P-1", as_writer(), policy_id="hospitl")
+        named = await submit("P-2", as_hospital, policy_id="hospital")
+        other = await submit("P-3", as_hospital, policy_id="pharma-quality")
+        routed = await submit("P-4", as_hospital)
+    assert unknown.status_code == 422
+    (error,) = unknown.json()["field_errors"]
+    assert (error["field"], error["type"]) == ("policy_id", "unknown_policy")
+    assert "hospital" in error["message"]
+    assert [named.status_code, other.status_code, routed.status_code] == [202, 403, 202]
+    published = [event.payload.submission.policy_id for event in fakes.publisher.events]
+    assert published == ["hospital", None]

@@ -142,3 +142,22 @@ def test_random_json_objects_never_raise(body: dict[str, object]) -> None:
 def test_random_text_in_a_valid_submission_never_raises(text: str, field: str) -> None:
     result = parse(raw(submission(**{field: text})))
     assert isinstance(result, Incoming | Refusal)
+
+
+def test_a_submission_naming_a_policy_intake_does_not_know_is_refused_naming_the_field() -> None:
+    refused = parse_submission(
+        raw(submission(policy_id="hospitl")),
+        default_channel=Channel.WEB,
+        max_bytes=100_000,
+        policies={"hospital", "retail-service"},
+    )
+    assert isinstance(refused, Refusal)
+    (error,) = refused.field_errors
+    assert (error.field, error.type) == ("policy_id", "unknown_policy")
+    taken = parse_submission(
+        raw(submission(policy_id="hospital")),
+        default_channel=Channel.WEB,
+        max_bytes=100_000,
+        policies={"hospital"},
+    )
+    assert not isinstance(taken, Refusal) and taken.submission.policy_id == "hospital"

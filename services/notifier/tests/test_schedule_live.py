@@ -69,8 +69,10 @@ async def test_a_dropped_entry_planned_again_is_pending_again(database: Any) -> 
     await entries.add([item], NOW)
     await entries.drop({item.notice_id: item.send_at})
     assert (await entries.find("again", item.send_at)).status is EntryStatus.DROPPED  # type: ignore[union-attr]
+    assert "expire_at" in await database.schedule.find_one({"_id": "again"})  # the TTL removes it
     await entries.add([item], NOW)
     assert (await entries.find("again", item.send_at)).status is EntryStatus.PENDING  # type: ignore[union-attr]
+    assert "expire_at" not in await database.schedule.find_one({"_id": "again"})
 
 
 async def test_a_finished_entry_is_given_its_expiry_for_the_ttl_index(database: Any) -> None:

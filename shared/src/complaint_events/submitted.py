@@ -186,6 +186,13 @@ class ComplaintSubmitted(EventPayload):
 
     source_system: ExternalId = Field(description="The system that submitted it.")
     external_reference: ExternalId = Field(description="Its id there; idempotency key.")
+    policy_id: Identifier | None = Field(
+        default=None,
+        description="The policy to apply (a folder of deploy/policies). Intake refuses one it "
+        "does not know or the API key may not use; without it, the routing file "
+        "(deploy/policies/routing.yaml) chooses by source system.",
+        examples=["hospital"],
+    )
     channel: Channel
     received_at: UtcDatetime | None = Field(default=None, description="Intake defaults it.")
     receiver: Label | None = Field(default=None, description="Staff who took it in.")

@@ -49,7 +49,7 @@ def build(
     book: PolicyBook | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> FastAPI:
-    """The whole service as one ASGI app: subscriber, counter purge, health and metrics.
+    """The whole service as one ASGI app: subscriber, health and metrics.
 
     Raises `PolicyError` or `ConfigurationError` when the policies cannot be used.
     """

@@ -21,14 +21,16 @@ class ClassifierSettings(ServiceSettings):
     )
     policy_by_source: dict[str, str] = Field(
         default_factory=dict,
-        description='Policy id per source system, as JSON: {"his": "hospital"}. A source '
-        "system not listed gets the default policy.",
+        description='Policy id per source system, as JSON: {"his": "hospital"}, over the '
+        "routing file <POLICIES_DIR>/routing.yaml (for a deployment that routes in its "
+        "environment). A submission naming its policy_id gets that one.",
         validation_alias="CLASSIFIER_POLICY_BY_SOURCE",
     )
-    default_policy: str = Field(
-        "retail-service",
+    default_policy: str | None = Field(
+        None,
         min_length=1,
-        description="Policy id of complaints whose source system is not mapped.",
+        description="Policy id of complaints whose source system is not mapped (default: the "
+        "routing file's `default`).",
         validation_alias="CLASSIFIER_DEFAULT_POLICY",
     )
     kafka_batch_size: int = Field(
@@ -56,7 +58,7 @@ class ClassifierSettings(ServiceSettings):
     counter_grace_days: float = Field(
         2.0,
         ge=0,
-        description="Days a repeat/cluster counter is kept after its window ended, for late "
-        "complaints of that window.",
+        description="Days a repeat/cluster sighting is kept after the last window that can "
+        "reach it ended, for complaints that arrive late (a TTL index removes it then).",
         validation_alias="CLASSIFIER_COUNTER_GRACE_DAYS",
     )

@@ -42,3 +42,21 @@ def test_a_setting_naming_an_unknown_policy_stops_start_up(tmp_path: Path):
 
     assert finished.returncode == 2
     assert "source 'his' maps to unknown policy 'hospitl'" in finished.stderr
+
+
+def test_a_folder_without_routing_and_no_default_stops_start_up_saying_what_to_add(
+    tmp_path: Path,
+):
+    shutil.copytree(POLICIES / "hospital", tmp_path / "hospital")
+    finished = start(tmp_path)
+    assert finished.returncode == 2
+    assert "add" in finished.stderr and "routing.yaml" in finished.stderr
+    assert "CLASSIFIER_DEFAULT_POLICY" in finished.stderr
+
+
+def test_a_routing_file_naming_an_unknown_policy_stops_start_up(tmp_path: Path):
+    shutil.copytree(POLICIES / "hospital", tmp_path / "hospital")
+    (tmp_path / "routing.yaml").write_text("default: hospital\nsources: {his: hospitl}\n")
+    finished = start(tmp_path)
+    assert finished.returncode == 2
+    assert "source 'his' maps to unknown policy 'hospitl'" in finished.stderr

@@ -169,8 +169,8 @@ def test_settings_naming_an_unknown_policy_are_refused_clearly():
         PolicyBook.checked(PRESETS, {"his": "hospitals"}, "retail")
 
     message = str(refused.value)
-    assert "CLASSIFIER_POLICY_BY_SOURCE: source 'his' maps to unknown policy 'hospitals'" in message
-    assert "CLASSIFIER_DEFAULT_POLICY: unknown policy 'retail'" in message
+    assert "routing: source 'his' maps to unknown policy 'hospitals'" in message
+    assert "routing: unknown default policy 'retail'" in message
     assert "hospital, manufacturing-quality" in message
 
 

@@ -48,8 +48,8 @@ class IntakeSettings(ServiceSettings):
         50,
         ge=1,
         le=10_000,
-        description="Numbers a process claims at a time (unused ones of a "
-        "block are skipped after a restart).",
+        description="Numbers a process reserves at a time with one atomic increment (unused "
+        "ones of a block are skipped after a restart).",
         validation_alias="INTAKE_NUMBER_BLOCK_SIZE",
     )
     http_default_channel: Channel = Field(

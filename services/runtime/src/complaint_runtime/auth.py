@@ -39,6 +39,10 @@ class KeyEntry(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     scopes: list[Scope] = Field(min_length=1)
     source_systems: list[str] = Field(default_factory=lambda: ["*"])
+    policies: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Policies a submission with this key may name (policy_id); * for any.",
+    )
 
 
 class KeysFile(BaseModel):
@@ -50,9 +54,14 @@ class Caller:
     key_id: str
     scopes: frozenset[str]
     source_systems: frozenset[str]
+    policies: frozenset[str] = frozenset({"*"})
 
     def may_submit_for(self, source_system: str) -> bool:
         return "*" in self.source_systems or source_system in self.source_systems
+
+    def may_use_policy(self, policy_id: str | None) -> bool:
+        """A submission naming no policy is routed; one naming a policy needs the key's leave."""
+        return policy_id is None or "*" in self.policies or policy_id in self.policies
 
     def sees(self, source_system: str | None) -> bool:
         """Whether the key may see or act on a complaint of this source system."""
@@ -91,7 +100,12 @@ class ApiKeys:
                 found = entry
         if found is None:
             return None
-        return Caller(found.id, frozenset(found.scopes), frozenset(found.source_systems))
+        return Caller(
+            found.id,
+            frozenset(found.scopes),
+            frozenset(found.source_systems),
+            frozenset(found.policies),
+        )
 
     async def within_limit(self, caller: Caller) -> bool:
         return await self.limiter.hit(self.limit, caller.key_id)

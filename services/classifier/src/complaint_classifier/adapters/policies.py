@@ -1,8 +1,9 @@
-"""The policies the settings name, read and checked once at start-up."""
+"""The policies and their routing, read and checked once at start-up."""
 
 from ..domain import load_policies
 from ..settings import ClassifierSettings
 from ..use_cases import ConfigurationError, PolicyBook
+from .routing import load_routing
 
 
 def load_book(settings: ClassifierSettings) -> PolicyBook:
@@ -13,4 +14,12 @@ def load_book(settings: ClassifierSettings) -> PolicyBook:
         raise ConfigurationError(
             f"POLICIES_DIR: no <policy-id>/classification.yaml in {settings.policies_dir}"
         )
-    return PolicyBook.checked(policies, settings.policy_by_source, settings.default_policy)
+    routing = load_routing(settings.policies_dir)
+    default = settings.default_policy or (routing.default if routing else None)
+    if default is None:
+        raise ConfigurationError(
+            f"no policy for unrouted complaints: add {settings.policies_dir}/routing.yaml "
+            "(default, sources) or set CLASSIFIER_DEFAULT_POLICY"
+        )
+    by_source = {**(routing.sources if routing else {}), **settings.policy_by_source}
+    return PolicyBook.checked(policies, by_source, default)

@@ -35,7 +35,8 @@ class Prepared:
 def prepare(classifier: Classifier, event: Envelope[ComplaintReceived]) -> Prepared:
     """The CPU part: the rules, before anything is counted or stored."""
     received = event.payload
-    policy = classifier.book.for_source(received.submission.source_system)
+    submitted = received.submission
+    policy = classifier.book.for_submission(submitted.source_system, submitted.policy_id)
     submission = received.submission.model_dump(mode="json", exclude_none=True)
     started = time.thread_time()
     result = classify(policy, submission)

@@ -4,6 +4,7 @@ Both ways in (REST and the submitted topic) go through these functions, so they 
 refuse exactly the same things.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -59,8 +60,10 @@ def parse_submission(
     default_channel: Channel,
     max_bytes: int,
     phone_region: str = "CN",
+    policies: Collection[str] | None = None,
 ) -> Incoming | Refusal:
-    """A tidied `ComplaintSubmitted`, bare or in its envelope (told apart by `payload`)."""
+    """A tidied `ComplaintSubmitted`, bare or in its envelope (told apart by `payload`);
+    one naming a policy not among `policies` (when given) is refused, naming the field."""
     body = _json_object(raw, max_bytes)
     if isinstance(body, Refusal):
         return body
@@ -78,7 +81,16 @@ def parse_submission(
     tidied = tidy(found.submission, phone_region=phone_region)
     if isinstance(tidied, Refusal):
         return tidied
+    if policies is not None and tidied.policy_id and tidied.policy_id not in policies:
+        return _unknown_policy(tidied.policy_id, policies)
     return Incoming(tidied, found.correlation_id, found.causation_id)
+
+
+def _unknown_policy(policy_id: str, policies: Collection[str]) -> Refusal:
+    known = ", ".join(sorted(policies)) or "none"
+    message = f"no policy {policy_id!r} here (known: {known})"
+    error = FieldError(field="policy_id", message=message, type="unknown_policy")
+    return Refusal(Reason.VALIDATION_FAILED, message, (error,))
 
 
 def parse_command(command: str, raw: bytes, *, max_bytes: int) -> LifecycleEvent | Refusal:

@@ -69,6 +69,8 @@ def submissions_router(keys: ApiKeys) -> APIRouter:
             parsed.submission.source_system
         ):
             return error_response(403, "forbidden", "this key may not submit for that source")
+        if isinstance(parsed, Incoming) and not caller.may_use_policy(parsed.submission.policy_id):
+            return error_response(403, "forbidden", "this key may not choose that policy")
         _, committer = wiring.ready()
         result = parsed if isinstance(parsed, Refusal) else await committer.submit(parsed)
         if isinstance(result, Refusal):
@@ -129,6 +131,7 @@ async def _parse(request: Request, wiring: Wiring) -> Incoming | Refusal | JSONR
         default_channel=settings.http_default_channel,
         max_bytes=settings.max_body_bytes,
         phone_region=settings.phone_region,
+        policies=wiring.policies.by_id.keys(),
     )
 
 

@@ -83,6 +83,7 @@ async def _part(
             default_channel=settings.kafka_default_channel,
             max_bytes=settings.max_body_bytes,
             phone_region=settings.phone_region,
+            policies=wiring.policies.by_id.keys(),
         )
         for record in records
     ]

@@ -51,10 +51,12 @@ class MongoSchedule:
             )
 
     async def drop(self, notices: Mapping[str, datetime]) -> None:
+        """Dropped entries expire like finished ones (planned again, they lose the expiry)."""
         if notices:
+            expire_at = datetime.now(UTC) + self.retention
             await self.entries.update_many(
                 {"_id": {"$in": sorted(notices)}, "status": PENDING},
-                {"$set": {"status": EntryStatus.DROPPED.value}},
+                {"$set": {"status": EntryStatus.DROPPED.value, "expire_at": expire_at}},
             )
 
     async def due(self, now: datetime, limit: int) -> list[ScheduledEntry]:
