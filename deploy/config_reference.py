@@ -54,6 +54,8 @@ TOOLING_MEANING = {
     "LINES": "lines `stack.py logs` prints",
     "TOPIC_REPLICATION_FACTOR": "replication factor of created topics (default: the broker's)",
     "TOPIC_PREFIX": "prefix of the created topic names",
+    "TOPIC_PERSONAL_DATA_RETENTION_MS": "how long the topics carrying personal data keep a "
+    "record, in ms (default 604800000, 7 days; applied to existing topics too; finite)",
     "KAFKA_BOOTSTRAP_SERVERS": "Kafka to use (with MONGODB_URI: skips starting the stack)",
     "MONGODB_URI": "MongoDB to use (with KAFKA_BOOTSTRAP_SERVERS)",
     "KEEP_STACK": "`1`: leave the stack the tests started running",

@@ -380,6 +380,7 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
+log.retention.check.interval.ms=10000
 """
 
 MONGO_CONFIG = """# Written by deploy/local/stack.py on every start.

@@ -2,7 +2,10 @@
 
 Connection and security come from the services' own settings (KAFKA_BOOTSTRAP_SERVERS,
 KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_*), so it works against a managed cluster;
-TOPIC_REPLICATION_FACTOR overrides the catalogue's factor (1 locally, 3 in production).
+TOPIC_REPLICATION_FACTOR overrides the catalogue's factor (1 locally, 3 in production);
+TOPIC_PERSONAL_DATA_RETENTION_MS sets how long the topics that carry personal data keep a record
+(default: the catalogue's PERSONAL_DATA_RETENTION_MS, 7 days). Topics that already exist get the
+catalogue's retention settings too, so changing the variable and running this again applies it.
 
 uv run python deploy/local/topics.py [--prefix PREFIX] [--bootstrap HOST:PORT] [--delete]
 """
@@ -15,24 +18,42 @@ import contextlib
 import os
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 
-from complaint_events import TOPICS, topic_name
+from complaint_events import TOPICS, TopicSpec, topic_name
 from complaint_runtime import ServiceSettings
 from complaint_runtime import admin_client as runtime_admin_client
 
 
-def new_topics(prefix: str) -> list[NewTopic]:
+def personal_data_retention_ms() -> int | None:
+    """TOPIC_PERSONAL_DATA_RETENTION_MS, or None for the catalogue's default."""
+    raw = os.environ.get("TOPIC_PERSONAL_DATA_RETENTION_MS", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) <= 0:
+        raise SystemExit(
+            f"TOPIC_PERSONAL_DATA_RETENTION_MS={raw!r}: a positive number of milliseconds "
+            "(personal data may not be kept for ever)"
+        )
+    return int(raw)
+
+
+def topic_configs(spec: TopicSpec, retention_ms: int | None = None) -> dict[str, str]:
+    """The configs a catalogued topic is created (and kept) with; `retention_ms` overrides the
+    environment's TOPIC_PERSONAL_DATA_RETENTION_MS for the topics that carry personal data."""
+    chosen = retention_ms if retention_ms is not None else personal_data_retention_ms()
+    return spec.configs(chosen)
+
+
+def new_topics(prefix: str, retention_ms: int | None = None) -> list[NewTopic]:
     factor = os.environ.get("TOPIC_REPLICATION_FACTOR")
     return [
         NewTopic(
             name=topic_name(spec, prefix),
             num_partitions=spec.partitions,
             replication_factor=int(factor) if factor else spec.replication_factor,
-            topic_configs={
-                "retention.ms": str(spec.retention_ms),
-                "cleanup.policy": spec.cleanup_policy,
-            },
+            topic_configs=topic_configs(spec, retention_ms),
         )
         for spec in TOPICS
     ]
@@ -42,20 +63,62 @@ def admin_client(bootstrap: str) -> AIOKafkaAdminClient:
     return runtime_admin_client(ServiceSettings(kafka_bootstrap_servers=bootstrap))
 
 
-async def ensure_topics(bootstrap: str, prefix: str = "") -> list[str]:
-    """Create every catalogued topic that does not exist yet; return the names created."""
+async def ensure_topics(
+    bootstrap: str, prefix: str = "", retention_ms: int | None = None
+) -> list[str]:
+    """Create every catalogued topic that does not exist yet and give the existing ones the
+    catalogue's configs where they differ; return the names created."""
     admin = admin_client(bootstrap)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [topic for topic in new_topics(prefix) if topic.name not in existing]
+        topics = new_topics(prefix, retention_ms)
+        wanted = [topic for topic in topics if topic.name not in existing]
         if wanted:
             # another process may create them between our listing and our request
             with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
+        await _align_configs(admin, [topic for topic in topics if topic.name in existing])
         return [topic.name for topic in wanted]
     finally:
         await admin.close()
+
+
+async def _align_configs(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> list[str]:
+    """Existing topics whose retention, segment or cleanup settings differ from the catalogue's
+    (e.g. created before a topic was marked as carrying personal data) are altered."""
+    if not topics:
+        return []
+    wanted = {topic.name: topic.topic_configs for topic in topics}
+    described = await admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted]
+    )
+    current: dict[str, dict[str, str]] = {}
+    for response in described:
+        for _code, _message, _type, name, entries in response.resources:
+            current[name] = {entry[0]: entry[1] for entry in entries}
+    changed = [
+        name
+        for name, configs in wanted.items()
+        if any(current.get(name, {}).get(key) != value for key, value in configs.items())
+    ]
+    if changed:
+        # AlterConfigs sets a topic's whole dynamic config: the catalogue's is all it has
+        answers = await admin.alter_configs(
+            [
+                ConfigResource(ConfigResourceType.TOPIC, name, configs=wanted[name])
+                for name in changed
+            ]
+        )
+        refused = [
+            f"{name}: {message or code}"
+            for answer in answers
+            for code, message, _type, name in answer.resources
+            if code
+        ]
+        if refused:
+            raise RuntimeError("topic configs refused: " + "; ".join(refused))
+    return changed
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:

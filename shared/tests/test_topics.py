@@ -1,10 +1,16 @@
 import pytest
 
 from complaint_events import (
+    ARCHIVE,
+    CLASSIFIED,
+    DEADLINES,
     EVENT_TYPES,
     LIFECYCLE,
     LIFECYCLE_COMMANDS,
     LIFECYCLE_EVENTS,
+    NOTICES,
+    PERSONAL_DATA_RETENTION_MS,
+    PERSONAL_DATA_TOPICS,
     RECEIVED,
     REJECTED,
     SUBMITTED,
@@ -56,11 +62,52 @@ def test_defaults_partitions_and_retention() -> None:
     assert all(spec.partitions == 6 for spec in TOPICS if spec is not REJECTED)
     assert REJECTED.partitions == 3
     assert all(spec.replication_factor == 1 for spec in TOPICS)
-    assert RECEIVED.retention_ms == -1
+    assert DEADLINES.retention_ms == NOTICES.retention_ms == -1
 
 
 def test_topic_configs_for_creation() -> None:
-    assert SUBMITTED.configs() == {"retention.ms": "1209600000", "cleanup.policy": "delete"}
+    assert DEADLINES.configs() == {"retention.ms": "-1", "cleanup.policy": "delete"}
+    assert SUBMITTED.configs() == {
+        "retention.ms": "604800000",
+        "cleanup.policy": "delete",
+        "segment.ms": "86400000",
+    }
+
+
+def test_the_topics_carrying_personal_data_are_marked_with_a_reason() -> None:
+    # the complainant block, text the complainant wrote, replies to them, their file names,
+    # and dead letters' original bytes; deadlines and notices name staff and steps only
+    assert PERSONAL_DATA_TOPICS == (SUBMITTED, RECEIVED, CLASSIFIED, LIFECYCLE, ARCHIVE, REJECTED)
+    assert all(len(spec.personal_data) > 20 for spec in PERSONAL_DATA_TOPICS)
+    assert not DEADLINES.personal_data and not NOTICES.personal_data
+
+
+def test_personal_data_topics_have_a_finite_retention_of_a_week() -> None:
+    assert PERSONAL_DATA_RETENTION_MS == 7 * 24 * 3600 * 1000
+    assert {spec.retention_ms for spec in PERSONAL_DATA_TOPICS} == {PERSONAL_DATA_RETENTION_MS}
+
+
+def test_the_operators_retention_applies_to_personal_data_topics_only() -> None:
+    assert RECEIVED.configs(1000) == {
+        "retention.ms": "1000",
+        "cleanup.policy": "delete",
+        "segment.ms": "500",
+    }
+    assert RECEIVED.configs(30 * 86_400_000)["segment.ms"] == "86400000"  # a day at most
+    assert (
+        NOTICES.configs(1000)
+        == NOTICES.configs()
+        == {
+            "retention.ms": "-1",
+            "cleanup.policy": "delete",
+        }
+    )
+
+
+@pytest.mark.parametrize("forever", [-1, 0])
+def test_personal_data_is_never_kept_for_ever(forever: int) -> None:
+    with pytest.raises(ValueError, match="must be finite"):
+        REJECTED.configs(forever)
 
 
 def test_spec_is_immutable() -> None:

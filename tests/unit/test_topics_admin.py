@@ -2,6 +2,7 @@
 
 import pytest
 
+from complaint_events import PERSONAL_DATA_RETENTION_MS, TOPICS
 from deploy.local.topics import admin_client, new_topics
 
 pytestmark = pytest.mark.unit
@@ -26,3 +27,36 @@ def test_the_replication_factor_can_be_raised_for_a_real_cluster(monkeypatch) ->
     assert {topic.replication_factor for topic in new_topics("")} == {1}
     monkeypatch.setenv("TOPIC_REPLICATION_FACTOR", "3")
     assert {topic.replication_factor for topic in new_topics("")} == {3}
+
+
+def retentions(prefix: str = "") -> dict[str, str]:
+    return {topic.name: topic.topic_configs["retention.ms"] for topic in new_topics(prefix)}
+
+
+def test_retention_is_finite_on_exactly_the_topics_carrying_personal_data(monkeypatch) -> None:
+    monkeypatch.delenv("TOPIC_PERSONAL_DATA_RETENTION_MS", raising=False)
+    assert retentions() == {
+        spec.name: str(PERSONAL_DATA_RETENTION_MS) if spec.personal_data else "-1"
+        for spec in TOPICS
+    }
+
+
+def test_the_operator_sets_the_personal_data_retention(monkeypatch) -> None:
+    monkeypatch.setenv("TOPIC_PERSONAL_DATA_RETENTION_MS", "3600000")
+    topics = {topic.name: topic.topic_configs for topic in new_topics("p.")}
+    for spec in TOPICS:
+        configs = topics[f"p.{spec.name}"]
+        if spec.personal_data:
+            assert configs["retention.ms"] == "3600000"
+            assert configs["segment.ms"] == "1800000"
+        else:
+            assert configs == {"retention.ms": "-1", "cleanup.policy": "delete"}
+    # an argument (the tests' tiny retention) wins over the environment
+    assert {t.topic_configs["retention.ms"] for t in new_topics("", 1000)} == {"1000", "-1"}
+
+
+@pytest.mark.parametrize("raw", ["-1", "0", "7d", "forever"])
+def test_a_retention_that_is_not_finite_is_refused(monkeypatch, raw: str) -> None:
+    monkeypatch.setenv("TOPIC_PERSONAL_DATA_RETENTION_MS", raw)
+    with pytest.raises(SystemExit, match="TOPIC_PERSONAL_DATA_RETENTION_MS"):
+        new_topics("")

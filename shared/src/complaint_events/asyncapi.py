@@ -46,9 +46,15 @@ def _channel(spec: TopicSpec) -> dict[str, Any]:
         "cleanup.policy": spec.cleanup_policy.split(","),
         "retention.ms": spec.retention_ms,
     }
+    description = spec.description
+    if spec.personal_data:
+        description += (
+            f" Carries personal data ({spec.personal_data}): kept for a finite retention the "
+            "operator sets (TOPIC_PERSONAL_DATA_RETENTION_MS); the archive is the system of record."
+        )
     return {
         "address": spec.name,
-        "description": spec.description,
+        "description": description,
         "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in spec.event_types},
         "bindings": {
             "kafka": {
