@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -74,14 +73,27 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         topics = new_topics(prefix, retention_ms)
         wanted = [topic for topic in topics if topic.name not in existing]
-        if wanted:
-            # another process may create them between our listing and our request
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-        await _align_configs(admin, [topic for topic in topics if topic.name in existing])
-        return [topic.name for topic in wanted]
+        created = await _create(admin, wanted) if wanted else set()
+        await _align_configs(admin, [topic for topic in topics if topic.name not in created])
+        return [topic.name for topic in wanted if topic.name in created]
     finally:
         await admin.close()
+
+
+async def _create(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> set[str]:
+    """The names created. A topic that exists already (another process made it between our
+    listing and our request, or the broker's listing lagged behind a creation) is not an error:
+    its configs are aligned like any existing topic's."""
+    answer = await admin.create_topics(topics)
+    created, refused = set(), []
+    for name, code, message in answer.topic_errors:
+        if code == 0:
+            created.add(name)
+        elif code != TopicAlreadyExistsError.errno:
+            refused.append(f"{name}: {message or code}")
+    if refused:
+        raise RuntimeError("topics not created: " + "; ".join(refused))
+    return created
 
 
 async def _align_configs(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> list[str]:

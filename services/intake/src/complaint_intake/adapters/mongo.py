@@ -13,29 +13,20 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
+
+from complaint_runtime import insert_new as insert_unless_present
 
 from ..domain.records import Reservation
 from ..use_cases import ComplaintRecord
 from .unavailable import store_errors
 
-DUPLICATE_KEY = 11000
 Document = dict[str, Any]
 
 
 async def insert_new(collection: AsyncCollection[Document], docs: Sequence[Document]) -> set[int]:
     """Insert every document whose `_id` is new; the indexes of those that already existed."""
-    if not docs:
-        return set()
     with store_errors():
-        try:
-            await collection.insert_many(list(docs), ordered=False)
-        except BulkWriteError as error:
-            failures = error.details.get("writeErrors", [])
-            if any(failure.get("code") != DUPLICATE_KEY for failure in failures):
-                raise
-            return {failure["index"] for failure in failures}
-    return set()
+        return set(await insert_unless_present(collection, docs))
 
 
 class MongoStore:
