@@ -1,6 +1,8 @@
 """A minimal service on the runtime, against the real broker: events in, dead letters out."""
 
 import asyncio
+import uuid
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -22,8 +24,12 @@ from complaint_events import (
     topic_name,
 )
 from complaint_runtime import (
+    Consumed,
     DeadLetters,
+    Input,
+    Service,
     ServiceSettings,
+    Wiring,
     create_app,
     group_id,
     kafka_check,
@@ -141,3 +147,57 @@ async def letter_for(reader: AIOKafkaConsumer, *, original: bytes) -> Any:
             if letter.payload.original_value == original:
                 return letter
     raise AssertionError("no dead letter")
+
+
+async def test_the_service_shell_consumes_through_the_pipeline_on_the_real_broker(
+    kafka_bootstrap: str, topic_prefix: str
+) -> None:
+    """A `Service` with one handler: its events are handled, the one it fails on is
+    dead-lettered with the failure, the other messages of its batch are not held back."""
+    settings = ServiceSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_prefix=topic_prefix,
+        consumer_group_prefix=f"{topic_prefix}shell",
+    )
+    service = Service("shell-probe", settings, version="0", title="Probe")
+    handled: list[str] = []
+    good_id, poison_id = str(uuid.uuid4()), str(uuid.uuid4())
+
+    async def handle(batch: Sequence[Consumed[Any]]) -> None:
+        if any(consumed.item.complaint_id == poison_id for consumed in batch):
+            raise ValueError("a bug")
+        handled.extend(consumed.item.event_id for consumed in batch)
+
+    service.consume(
+        Input(LIFECYCLE, events=frozenset({"ComplaintAcknowledged"})), handle=handle, doing="probe"
+    )
+    app = service.app(Wiring(), checks={})
+    good, poison = (
+        new_event(ComplaintAcknowledged(actor="qa-1"), producer="test", complaint_id=cid)
+        for cid in (good_id, poison_id)
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    lifecycle = topic_name(LIFECYCLE, topic_prefix)
+    for event in (poison, good):
+        await producer.send_and_wait(
+            lifecycle, encode(event), key=message_key(event), headers=headers_for(event)
+        )
+    await producer.stop()
+
+    async with app.router.lifespan_context(app):
+        await wait_for(lambda: good.event_id in handled, seconds=60)
+    reader = AIOKafkaConsumer(
+        topic_name(REJECTED, topic_prefix),
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
+    )
+    await reader.start()
+    try:
+        letter = await letter_for(reader, original=encode(poison))
+    finally:
+        await reader.stop()
+    assert poison.event_id not in handled
+    assert letter.payload.rejected_by == "shell-probe"
+    assert letter.complaint_id == poison_id
+    assert letter.payload.detail == "shell-probe could not probe ComplaintAcknowledged: ValueError"

@@ -158,9 +158,8 @@ def test_every_service_broker_connects_with_the_security_settings(monkeypatch) -
     assert isinstance(connection["ssl_context"], ssl.SSLContext)
 
 
-async def test_intakes_producer_and_the_topic_admin_use_them_too(monkeypatch) -> None:
+async def test_intakes_producer_and_the_topic_admin_use_them_too(monkeypatch, topic_admin) -> None:
     from complaint_intake.adapters.kafka import KafkaPublisher
-    from deploy.local.topics import admin_client
 
     settings = from_env(
         monkeypatch,
@@ -173,7 +172,7 @@ async def test_intakes_producer_and_the_topic_admin_use_them_too(monkeypatch) ->
     producer = KafkaPublisher(
         settings, timeout=1, latency=latency, batch_bytes=1024, linger_ms=0
     ).producer
-    admin = admin_client("127.0.0.1:1")
+    admin = topic_admin.client("127.0.0.1:1")  # deploy/local/topics.py's
     for client in (producer.client, admin._client):
         assert client._security_protocol == "SASL_PLAINTEXT"
         assert client._sasl_mechanism == "SCRAM-SHA-256"

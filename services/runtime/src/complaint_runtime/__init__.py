@@ -2,6 +2,15 @@
 
 from .app import create_app, serve
 from .auth import ApiKeys, Caller, require
+from .consumer import (
+    Consumed,
+    Input,
+    KafkaRecord,
+    Pipeline,
+    Verdicts,
+    by_complaint,
+    read_events,
+)
 from .dead_letters import DeadLetters
 from .kafka import (
     admin_client,
@@ -25,21 +34,35 @@ from .observability import (
     service_info,
 )
 from .problems import PROBLEM_JSON, Problem, problem, problem_content, problem_responses
-from .retry import TRANSIENT, for_a_while, is_transient, until_done
-from .settings import ServiceSettings
+from .retry import TRANSIENT, briefly, for_a_while, is_transient, persistently, until_done
+from .settings import DATA_DIR, BatchSize, BatchWaitMs, ServiceSettings
+from .shell import Service, Wiring, api_keys, utc_now, wiring_of
 
 __all__ = [
+    "DATA_DIR",
     "DUPLICATE_KEY",
     "PROBLEM_JSON",
     "TRANSIENT",
     "ApiKeys",
+    "BatchSize",
+    "BatchWaitMs",
     "Caller",
     "Check",
+    "Consumed",
     "DeadLetters",
+    "Input",
+    "KafkaRecord",
+    "Pipeline",
     "Problem",
+    "Service",
     "ServiceSettings",
+    "Verdicts",
+    "Wiring",
     "admin_client",
+    "api_keys",
     "batch_subscriber",
+    "briefly",
+    "by_complaint",
     "configure_logging",
     "create_app",
     "for_a_while",
@@ -51,11 +74,13 @@ __all__ = [
     "make_broker",
     "mongo_check",
     "mongo_client",
+    "persistently",
     "problem",
     "problem_content",
     "problem_responses",
     "publish",
     "publish_all",
+    "read_events",
     "require",
     "scrub",
     "security",
@@ -64,5 +89,7 @@ __all__ = [
     "text_index",
     "topic",
     "until_done",
+    "utc_now",
     "wait_for_kafka",
+    "wiring_of",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -22,6 +22,7 @@ from .problems import refuse_unknown_query, use_problems
 from .settings import ServiceSettings
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+Hook = Callable[[], Awaitable[None]]
 log = logging.getLogger("complaints.runtime")
 STARTUP_FAILED = 3
 """The exit code uvicorn gives when the app cannot start; the same for Kafka never answering."""
@@ -36,10 +37,13 @@ def create_app(
     registry: CollectorRegistry,
     checks: dict[str, Check],
     resources: Lifespan | None = None,
+    started: Sequence[Hook] = (),
+    stopping: Sequence[Hook] = (),
 ) -> FastAPI:
     """`title` is the service's name (also its metrics label). `resources` opens what the
     handlers need (MongoDB...) before the broker starts consuming, and closes it after the
-    broker has drained its in-flight messages."""
+    broker has drained its in-flight messages. `started` hooks run once the broker has
+    started; `stopping` hooks run before it stops (what they publish still goes out)."""
     lag = LagReporter(broker, registry, title)
 
     @asynccontextmanager
@@ -47,10 +51,16 @@ def create_app(
         async with resources(app) if resources else nullcontext():
             await broker.start()
             try:
+                for hook in started:
+                    await hook()
                 async with lag.running(settings.topic_prefix):
                     yield
             finally:
-                await broker.stop()  # waits up to the grace period for in-flight messages
+                try:
+                    for hook in stopping:
+                        await hook()
+                finally:
+                    await broker.stop()  # waits up to the grace period for in-flight messages
 
     app = FastAPI(
         title=title,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiokafka.errors import (
     KafkaConnectionError,
@@ -22,6 +24,7 @@ from tenacity import (
 )
 
 log = logging.getLogger("complaints.retry")
+T = TypeVar("T")
 
 TRANSIENT: tuple[type[BaseException], ...] = (
     ConnectionFailure,  # includes AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError
@@ -87,3 +90,30 @@ def for_a_while(what: str, *, seconds: float = 5.0) -> AsyncRetrying:
         before_sleep=_log_attempt(what),
         reraise=True,
     )
+
+
+async def persistently(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """`call()`, retried while a dependency is unavailable until it answers (consumers: the
+    offsets never commit meanwhile). The first attempt runs without a retrier: building one
+    costs more CPU than a database round trip, and nearly always nothing fails."""
+    try:
+        return await call()
+    except TRANSIENT:
+        pass
+    async for attempt in until_done(what):
+        with attempt:
+            return await call()
+    raise AssertionError("until_done never stops retrying")
+
+
+async def briefly(what: str, call: Callable[[], Awaitable[T]], *, seconds: float) -> T:
+    """`call()`, retried while a dependency is unavailable for `seconds`, then the error is
+    raised (HTTP answers 503). The first attempt runs without a retrier, as above."""
+    try:
+        return await call()
+    except TRANSIENT:
+        pass
+    async for attempt in for_a_while(what, seconds=seconds):
+        with attempt:
+            return await call()
+    raise AssertionError("for_a_while raises when it gives up")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +11,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 PLACEHOLDERS = {"changeme", "change-me", "secret", "password", "xxx", "todo"}
+DATA_DIR = Path(__file__).resolve().parents[4] / "deploy"
+"""The data files (policies/, calendars/, directory.yaml) in a source checkout, the default of
+every setting that names one; the images copy them elsewhere and set those settings."""
+BatchSize = Annotated[
+    int, Field(ge=1, le=10_000, description="Most messages consumed and handled together.")
+]
+BatchWaitMs = Annotated[
+    int, Field(ge=0, le=10_000, description="Longest wait to fill a consumed batch (ms).")
+]
+"""A service sets its own default: `kafka_batch_size: BatchSize = 1000`."""
 
 
 class ServiceSettings(BaseSettings):
@@ -40,6 +50,8 @@ class ServiceSettings(BaseSettings):
     )
     topic_prefix: str = Field("", description="Prefix of every topic name (isolated test runs).")
     consumer_group_prefix: str = Field("complaints", description="Prefix of consumer group ids.")
+    kafka_batch_size: BatchSize = 500
+    kafka_batch_wait_ms: BatchWaitMs = 50
 
     mongodb_uri: str = Field("mongodb://127.0.0.1:27117/", description="MongoDB connection URI.")
     mongodb_database: str = Field("complaints", description="This service's own database.")
@@ -55,6 +67,9 @@ class ServiceSettings(BaseSettings):
         None, description="YAML file of hashed API keys (see complaint_runtime.auth)."
     )
     rate_limit: str = Field("50/second", description="Requests allowed per API key.")
+    retry_after_seconds: int = Field(
+        5, ge=1, description="Retry-After of a 503 answer (a dependency is unavailable)."
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (empty: CORS off)."
     )
