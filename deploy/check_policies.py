@@ -19,11 +19,11 @@ from pathlib import Path
 from complaint_archive.adapters.policies import RetentionFileError, load_retention
 from complaint_classifier.adapters.routing import ROUTING_FILE, load_routing
 from complaint_classifier.domain import Policy, PolicyError, load_policies
-from complaint_classifier.use_cases import ConfigurationError
+from complaint_classifier.service_layer import ConfigurationError
 from complaint_intake.adapters.policies import PolicyFileError
 from complaint_intake.adapters.policies import load_policies as load_command_terms
 from complaint_notifier.domain import DataFileError, DeadlinePolicy
-from complaint_notifier.domain.conditions import LEADER_REVIEW_FLAG
+from complaint_notifier.domain.classification import LEADER_REVIEW_FLAG
 from complaint_notifier.service_layer import Rules
 
 DEPLOY = Path(__file__).resolve().parent

@@ -49,8 +49,8 @@ from complaint_archive.entrypoints.deps import Wiring
 from complaint_archive.entrypoints.http_complaints import complaints_router
 from complaint_archive.entrypoints.http_reports import reports_router
 from complaint_archive.metrics import ArchiveMetrics
+from complaint_archive.service_layer import Archive, archive_events
 from complaint_archive.settings import REPO_DEPLOY, ArchiveSettings
-from complaint_archive.use_cases import Archive, archive_events
 from complaint_runtime import ApiKeys
 from complaint_runtime.auth import KeyEntry, digest
 

@@ -26,8 +26,8 @@ from synthetic import complaint_events
 from complaint_archive.adapters.policies import load_retention
 from complaint_archive.adapters.store import Delivered
 from complaint_archive.metrics import ArchiveMetrics
+from complaint_archive.service_layer import Archive, archive_events
 from complaint_archive.settings import REPO_DEPLOY
-from complaint_archive.use_cases import Archive, archive_events
 
 OPTIONS = bson.CodecOptions(tz_aware=True)
 

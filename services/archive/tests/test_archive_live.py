@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from complaint_archive.adapters.store import ArchiveStore
 from complaint_archive.domain import fold
 from complaint_archive.entrypoints.http_common import find_complaint
-from complaint_archive.use_cases import rebuild, request_purges
+from complaint_archive.service_layer import rebuild, request_purges
 from complaint_events import ComplaintAcknowledged, new_event
 from complaint_events.examples import example_submission
 from complaint_runtime import Caller

@@ -10,7 +10,7 @@ from complaint_events import Envelope
 from complaint_intake.domain.lifecycle import Position, classified
 from complaint_intake.domain.numbers import complaint_number
 from complaint_intake.domain.records import Reservation
-from complaint_intake.use_cases import Answer, ComplaintRecord, KeptAnswer, Pending, Standing
+from complaint_intake.service_layer import Answer, ComplaintRecord, KeptAnswer, Pending, Standing
 
 
 class MemoryStore:

@@ -10,8 +10,8 @@ from httpx import ASGITransport, AsyncClient
 
 from complaint_intake.app import build
 from complaint_intake.entrypoints.deps import Wiring
+from complaint_intake.service_layer import Intake
 from complaint_intake.settings import IntakeSettings
-from complaint_intake.use_cases import Intake
 from complaint_runtime import ApiKeys
 from complaint_runtime.auth import KeyEntry, digest
 

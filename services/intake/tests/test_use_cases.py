@@ -8,7 +8,7 @@ from complaint_events import Channel, ComplaintAssigned, ComplaintReceived, enco
 from complaint_intake.domain.parsing import Incoming, parse_submission
 from complaint_intake.domain.records import Receipt
 from complaint_intake.domain.refusals import Reason, Refusal
-from complaint_intake.use_cases import Intake, lifecycle_event, receive
+from complaint_intake.service_layer import Intake, lifecycle_event, receive
 
 from .fakes import (
     MemoryCommandKeys,

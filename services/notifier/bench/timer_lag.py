@@ -32,13 +32,13 @@ from complaint_events import (
 from complaint_notifier.adapters.complaints import MongoComplaints
 from complaint_notifier.adapters.documents import record_to_doc
 from complaint_notifier.adapters.kafka import KafkaPublisher
-from complaint_notifier.adapters.records import MongoBreaches, MongoDeliveryLog
+from complaint_notifier.adapters.outcomes_and_breaches import MongoBreaches, MongoDeliveryLog
 from complaint_notifier.adapters.schedule import MongoClaims, MongoSchedule
 from complaint_notifier.adapters.smtp import SmtpSender
 from complaint_notifier.domain import REPO_DEPLOY_DIR, SystemClock
 from complaint_notifier.metrics import NotifierMetrics
 from complaint_notifier.service_layer import Dispatcher, Notifier, Rules, SendOptions
-from complaint_notifier.service_layer.record import ComplaintRecord
+from complaint_notifier.service_layer.complaint_record import ComplaintRecord
 from complaint_notifier.service_layer.replanning import adopt, replan
 from complaint_notifier.settings import NotifierSettings
 from complaint_runtime import make_broker

@@ -16,7 +16,7 @@ from complaint_notifier.entrypoints.deps import Wiring
 from complaint_notifier.entrypoints.subscriber import consume
 from complaint_notifier.metrics import NotifierMetrics
 from complaint_notifier.service_layer import Notifier
-from complaint_notifier.service_layer.record import ComplaintRecord
+from complaint_notifier.service_layer.complaint_record import ComplaintRecord
 
 from .live import complaint_id, received
 from .test_service_units import rules  # noqa: F401  (the module's fixture)

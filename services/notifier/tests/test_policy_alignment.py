@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from complaint_notifier.domain import DeadlinePolicy, Directory
-from complaint_notifier.domain.conditions import LEADER_REVIEW_FLAG
+from complaint_notifier.domain.classification import LEADER_REVIEW_FLAG
 
 pytestmark = pytest.mark.unit
 

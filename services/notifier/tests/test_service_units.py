@@ -28,9 +28,9 @@ from complaint_notifier.adapters.smtp import message
 from complaint_notifier.adapters.webhook import signature, verify
 from complaint_notifier.domain import REPO_DEPLOY_DIR, Recipient
 from complaint_notifier.service_layer import Rules
+from complaint_notifier.service_layer.complaint_record import ComplaintRecord
 from complaint_notifier.service_layer.composing import compose, still_wanted
 from complaint_notifier.service_layer.ports import Delivery
-from complaint_notifier.service_layer.record import ComplaintRecord
 from complaint_notifier.service_layer.replanning import adopt, replan
 from complaint_notifier.settings import NotifierSettings
 

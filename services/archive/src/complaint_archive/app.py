@@ -32,8 +32,8 @@ from .entrypoints.http_complaints import complaints_router
 from .entrypoints.http_reports import reports_router
 from .entrypoints.subscriber import SERVICE, subscribe
 from .metrics import ArchiveMetrics
+from .service_layer import request_purges
 from .settings import ArchiveSettings
-from .use_cases import request_purges
 
 VERSION = "0.1.0"
 log = logging.getLogger("complaints.archive")

@@ -18,8 +18,8 @@ from .adapters.queries import ArchiveQueries
 from .adapters.store import ArchiveStore
 from .domain import RetentionPolicies
 from .metrics import ArchiveMetrics
+from .service_layer import Archive, Publisher
 from .settings import ArchiveSettings
-from .use_cases import Archive, Publisher
 
 SERVICE = "archive"
 

@@ -32,8 +32,8 @@ from .domain import PolicyError
 from .entrypoints.deps import Wiring
 from .entrypoints.subscriber import SERVICE, subscribe
 from .metrics import ClassifierMetrics
+from .service_layer import Classifier, ConfigurationError, PolicyBook
 from .settings import ClassifierSettings
-from .use_cases import Classifier, ConfigurationError, PolicyBook
 
 VERSION = "0.1.0"
 log = logging.getLogger("complaints.classifier")

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from complaint_classifier.domain import ClusterKey, Sighting, count_within, load_policies, sighting
 from complaint_classifier.metrics import ClassifierMetrics
-from complaint_classifier.use_cases import Classifier, Current, Outcome, PolicyBook
+from complaint_classifier.service_layer import Classifier, Current, Outcome, PolicyBook
 from complaint_events import Envelope
 
 POLICIES = Path(__file__).resolve().parents[4] / "deploy" / "policies"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from complaint_classifier.adapters.policies import load_book
+from complaint_classifier.service_layer import ConfigurationError
 from complaint_classifier.settings import ClassifierSettings
-from complaint_classifier.use_cases import ConfigurationError
 
 pytestmark = pytest.mark.unit
 POLICIES = Path(__file__).resolve().parents[4] / "deploy" / "policies"

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from complaint_classifier.use_cases import (
+from complaint_classifier.service_layer import (
     ConfigurationError,
     PolicyBook,
     Refused,

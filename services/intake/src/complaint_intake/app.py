@@ -53,8 +53,8 @@ from .entrypoints.http_common import (
 from .entrypoints.http_submissions import submissions_router
 from .entrypoints.subscriber import SERVICE, subscribe
 from .metrics import IntakeMetrics
+from .service_layer import Intake, receive
 from .settings import IntakeSettings
-from .use_cases import Intake, receive
 
 VERSION = "0.1.0"
 log = logging.getLogger("complaints.intake")

@@ -18,7 +18,7 @@ from complaint_runtime import mongo_client
 from .adapters.complaints import MongoComplaints
 from .adapters.kafka import KafkaPublisher
 from .adapters.numbers import MongoComplaintNumbers
-from .adapters.records import MongoBreaches, MongoDeliveryLog
+from .adapters.outcomes_and_breaches import MongoBreaches, MongoDeliveryLog
 from .adapters.schedule import MongoClaims, MongoSchedule
 from .adapters.smtp import SmtpSender
 from .adapters.webhook import WebhookSender

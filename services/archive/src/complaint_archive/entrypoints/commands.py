@@ -13,8 +13,8 @@ from complaint_events import Envelope
 from ..adapters.kafka import KafkaPublisher
 from ..bootstrap import command_broker, open_archive, retention_policies
 from ..metrics import ArchiveMetrics
+from ..service_layer import rebuild, request_purges
 from ..settings import ArchiveSettings
-from ..use_cases import rebuild, request_purges
 
 
 class NoPublishing:

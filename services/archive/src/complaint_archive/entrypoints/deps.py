@@ -8,8 +8,8 @@ from fastapi import Depends, Request
 
 from ..domain.attachments import AttachmentLimits
 from ..metrics import ArchiveMetrics
+from ..service_layer import Archive
 from ..settings import ArchiveSettings
-from ..use_cases import Archive
 
 
 @dataclass

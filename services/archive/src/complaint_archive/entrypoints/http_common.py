@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from complaint_runtime import Caller
 
 from ..domain import PURGED, Document, csv_text
-from ..use_cases import Archive
+from ..service_layer import Archive
 
 NUMBER_PREFIX = "TS-"
 

@@ -22,7 +22,7 @@ from ..domain import (
     visible,
 )
 from ..domain.attachments import AttachmentProblem
-from ..use_cases import Archive, store_attachment
+from ..service_layer import Archive, store_attachment
 from .deps import ArchiveDep, WiringDep
 from .http_common import bad_parameter, csv_response, find_complaint, public, sources_of
 from .schemas import SearchPage, StoredAttachment, Summary, Timeline

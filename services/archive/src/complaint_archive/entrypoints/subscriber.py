@@ -16,7 +16,7 @@ from complaint_events import SUBMITTED, TOPICS, DecodeError, ReasonCode, Submiss
 from complaint_runtime import DeadLetters, batch_subscriber, topic, until_done
 
 from ..adapters.store import Delivered
-from ..use_cases import Archive, Archived, archive_events
+from ..service_layer import Archive, Archived, archive_events
 from .deps import Wiring
 
 SERVICE = "archive"

@@ -1,8 +1,8 @@
 """The policies and their routing, read and checked once at start-up."""
 
 from ..domain import load_policies
+from ..service_layer import ConfigurationError, PolicyBook
 from ..settings import ClassifierSettings
-from ..use_cases import ConfigurationError, PolicyBook
 from .routing import load_routing
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..use_cases import ConfigurationError
+from ..service_layer import ConfigurationError
 
 ROUTING_FILE = "routing.yaml"
 

@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from complaint_events import ComplaintClassified, envelope_type
 from complaint_runtime import insert_new
 
-from ..use_cases import Current, Outcome, Override, Status, classification_from_payload
+from ..service_layer import Current, Outcome, Override, Status, classification_from_payload
 from .indexes import COMPLAINTS, OUTCOMES
 
 ClassifiedEnvelope = envelope_type(ComplaintClassified)

@@ -7,21 +7,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import paths
-from .conditions import (
-    AllCondition,
-    AnyCondition,
-    CategoryCondition,
-    Comparisons,
-    Condition,
-    FieldCondition,
-    FieldSpec,
-    FlagsCondition,
-    KeywordsCondition,
-    MeasureCondition,
-    NotCondition,
-    RegexCondition,
-    SeverityCondition,
-)
 from .evaluate import (
     AllEvaluator,
     AnyEvaluator,
@@ -38,6 +23,21 @@ from .evaluate import (
 )
 from .keywords import KeywordUse, Role
 from .prefilter import needed_literals
+from .rule_conditions import (
+    AllCondition,
+    AnyCondition,
+    CategoryCondition,
+    Comparisons,
+    Condition,
+    FieldCondition,
+    FieldSpec,
+    FlagsCondition,
+    KeywordsCondition,
+    MeasureCondition,
+    NotCondition,
+    RegexCondition,
+    SeverityCondition,
+)
 from .text import normalise
 
 

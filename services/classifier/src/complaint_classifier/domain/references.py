@@ -5,7 +5,7 @@ from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import paths
-from .conditions import (
+from .rule_conditions import (
     AllCondition,
     AnyCondition,
     CategoryCondition,

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from .conditions import Condition, Strict, Term
+from .rule_conditions import Condition, Strict, Term
 
 Id = Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,99}$")]
 LevelId = Annotated[StrictStr, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]

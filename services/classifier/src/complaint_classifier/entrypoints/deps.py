@@ -4,8 +4,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from ..metrics import ClassifierMetrics
+from ..service_layer import Classifier
 from ..settings import ClassifierSettings
-from ..use_cases import Classifier
 
 
 @dataclass

@@ -30,7 +30,7 @@ from complaint_events import (
 )
 from complaint_runtime import DeadLetters, batch_subscriber, topic, until_done
 
-from ..use_cases import Classifier, Refused, handle_batch
+from ..service_layer import Classifier, Refused, handle_batch
 from .deps import Wiring
 
 SERVICE = "classifier"

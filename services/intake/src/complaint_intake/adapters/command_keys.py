@@ -8,7 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from ..use_cases import Answer, KeptAnswer
+from ..service_layer import Answer, KeptAnswer
 from .unavailable import store_errors
 
 Document = dict[str, Any]

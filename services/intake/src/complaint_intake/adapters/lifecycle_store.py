@@ -16,8 +16,8 @@ from pymongo.errors import DuplicateKeyError
 
 from complaint_events import decode, encode, header_map
 
-from ..commands import Pending, Standing
 from ..domain.lifecycle import Position, State, classified
+from ..service_layer.ports import Pending, Standing
 from .unavailable import store_errors
 
 Document = dict[str, Any]

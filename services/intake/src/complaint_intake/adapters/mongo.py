@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from complaint_runtime import insert_new as insert_unless_present
 
 from ..domain.records import Reservation
-from ..use_cases import ComplaintRecord
+from ..service_layer import ComplaintRecord
 from .unavailable import store_errors
 
 Document = dict[str, Any]

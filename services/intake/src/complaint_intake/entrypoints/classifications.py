@@ -15,7 +15,7 @@ from complaint_events import CLASSIFIED, ComplaintClassified, DecodeError, Envel
 from complaint_runtime import batch_subscriber
 
 from ..adapters.retrying import persistently
-from ..commands import take_classifications
+from ..service_layer.commands import take_classifications
 from .deps import Wiring
 
 PURPOSE = "intake.lifecycle"  # its own consumer group beside the submissions'

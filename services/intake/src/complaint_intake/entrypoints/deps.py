@@ -11,8 +11,8 @@ from ..domain.policy_terms import Policies
 from ..domain.records import Receipt
 from ..domain.refusals import Refusal
 from ..metrics import IntakeMetrics
+from ..service_layer import Intake
 from ..settings import IntakeSettings
-from ..use_cases import Intake
 from .batching import GroupCommit
 
 

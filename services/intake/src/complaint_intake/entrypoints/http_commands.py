@@ -11,12 +11,12 @@ from complaint_events import LIFECYCLE_COMMANDS, LifecycleEvent
 from complaint_runtime import ApiKeys, Caller, require
 
 from ..adapters.retrying import briefly
-from ..commands import KeyReused, Outcome, PolicyRefusal, answered_once, fingerprint
-from ..commands import record as record_command
 from ..domain.lifecycle import NotAllowed
 from ..domain.parsing import parse_command
 from ..domain.refusals import Refusal
-from ..use_cases import Answer, ComplaintRecord
+from ..service_layer import Answer, ComplaintRecord
+from ..service_layer.commands import KeyReused, Outcome, PolicyRefusal, answered_once, fingerprint
+from ..service_layer.commands import record as record_command
 from .deps import Wiring, WiringDep
 from .http_common import error_content, json_body, read_body, refusal_response
 from .http_submissions import ERRORS, Ref, find_complaint

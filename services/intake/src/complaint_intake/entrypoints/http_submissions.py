@@ -13,7 +13,7 @@ from ..domain.lifecycle import Steps, allowed
 from ..domain.parsing import Incoming, parse_submission
 from ..domain.records import reference_key
 from ..domain.refusals import Refusal
-from ..use_cases import ComplaintRecord
+from ..service_layer import ComplaintRecord
 from .deps import Wiring, WiringDep
 from .http_common import error_response, json_body, read_body, refusal_response
 

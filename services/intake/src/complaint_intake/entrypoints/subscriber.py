@@ -20,7 +20,7 @@ from ..adapters.retrying import persistently
 from ..domain.parsing import Incoming, parse_submission
 from ..domain.records import Receipt
 from ..domain.refusals import Reason, Refusal
-from ..use_cases import Intake, receive
+from ..service_layer import Intake, receive
 from .deps import Wiring
 
 SERVICE = "intake"

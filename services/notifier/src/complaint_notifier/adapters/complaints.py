@@ -10,7 +10,7 @@ from typing import Any
 from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ..service_layer.record import ComplaintRecord
+from ..service_layer.complaint_record import ComplaintRecord
 from .documents import record_from_doc, record_to_doc
 
 COMPLAINTS = "complaints"

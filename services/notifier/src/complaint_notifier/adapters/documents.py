@@ -19,7 +19,7 @@ from ..domain import (
     PlannedNotice,
     Unit,
 )
-from ..service_layer.record import ComplaintRecord, Override
+from ..service_layer.complaint_record import ComplaintRecord, Override
 
 Doc = dict[str, Any]
 

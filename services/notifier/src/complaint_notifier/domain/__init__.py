@@ -6,6 +6,7 @@ No I/O here besides the loaders that read the data files under deploy/.
 from .addressing import AddressedNotice, address
 from .calendar import BusinessCalendar, CalendarRules, EndOfDay, add_months
 from .calendar_file import load_calendar, load_calendars
+from .classification import Classification, Condition
 from .clock import Clock, SettableClock, SystemClock
 from .clock_state import (
     ClockState,
@@ -20,7 +21,6 @@ from .clock_state import (
     start,
     stop,
 )
-from .conditions import Classification, Condition
 from .directory import Directory, Recipient, load_directory, recipients
 from .events import ComplaintEvent, from_envelope
 from .files import DataFileError

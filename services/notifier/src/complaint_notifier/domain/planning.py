@@ -12,6 +12,7 @@ from datetime import datetime
 from complaint_events import NoticeKind
 
 from .calendar import BusinessCalendar
+from .classification import Classification
 from .clock_state import (
     ClockState,
     ClockStatus,
@@ -25,7 +26,6 @@ from .clock_state import (
     start,
     stop,
 )
-from .conditions import Classification
 from .events import ComplaintEvent
 from .notices import (
     PlannedNotice,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .calendar import BusinessCalendar, EndOfDay
-from .conditions import Condition
+from .classification import Condition
 from .files import DataFileError, parse_file
 from .policy_file import (
     REFUSAL,

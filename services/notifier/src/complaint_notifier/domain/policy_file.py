@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 from complaint_events import EVENT_TYPES
 
 from .calendar import EndOfDay
-from .conditions import Condition
+from .classification import Condition
 from .files import DataFile
 from .units import DurationField, Unit, check_amount, parse_unit
 

@@ -1,8 +1,8 @@
 """The notifier's use cases, one function each; they see the outside world through ports."""
 
 from .context import Notifier, SendOptions
+from .incoming_events import record_batch, record_events
 from .queries import deadlines_of
-from .recording import record_batch, record_events
 from .rules import Rules
 from .scheduler import Dispatcher, send_due
 

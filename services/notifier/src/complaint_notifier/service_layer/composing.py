@@ -14,8 +14,8 @@ from ..domain import (
     render,
     step_title,
 )
+from .complaint_record import ComplaintRecord
 from .ports import Delivery, Sender
-from .record import ComplaintRecord
 from .rules import Rules
 
 

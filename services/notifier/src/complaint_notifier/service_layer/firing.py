@@ -13,11 +13,11 @@ from datetime import datetime
 from complaint_events import DeadlineBreached, NoticeKind, decode, encode, new_event
 
 from ..domain import PlannedNotice, next_progress_notice
+from .complaint_record import ComplaintRecord
 from .composing import compose, still_wanted
 from .context import PRODUCER, Notifier, persist
 from .delivering import deliver
 from .ports import EntryStatus
-from .record import ComplaintRecord
 
 log = logging.getLogger("complaints.notifier.firing")
 SCHEDULER = "scheduler"

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, Protocol
 from complaint_events import Envelope, NoticeChannel
 
 from ..domain import PlannedNotice, Recipient
-from .record import ComplaintRecord
+from .complaint_record import ComplaintRecord
 
 
 class EntryStatus(StrEnum):

@@ -26,7 +26,7 @@ from ..domain import (
     plan_complaint,
     stable_id,
 )
-from .record import ComplaintRecord
+from .complaint_record import ComplaintRecord
 from .rules import Rules
 
 

@@ -21,8 +21,8 @@ from complaint_events import (
     new_event,
 )
 
+from .complaint_record import ComplaintRecord
 from .context import PRODUCER, Notifier
-from .record import ComplaintRecord
 from .replanning import DeadlineFact, adopt, replan
 
 log = logging.getLogger("complaints.notifier.recording")

@@ -1,5 +1,5 @@
 """Recording a staff command: checked against the lifecycle and the complaint's policy,
-claimed in the complaint's state, then published. Ports as Protocols, like `use_cases`."""
+claimed in the complaint's state, then published; ports as Protocols (see `ports`)."""
 
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
@@ -13,11 +13,14 @@ from complaint_events import (
     Envelope,
     FieldError,
     LifecycleEvent,
+    new_event,
 )
 
-from .domain.lifecycle import NotAllowed, Steps, after, check
-from .domain.policy_terms import Policies, unknown_terms
-from .use_cases import Answer, ComplaintRecord, Intake, Pending, Standing, lifecycle_event
+from ..domain.lifecycle import NotAllowed, Steps, after, check
+from ..domain.policy_terms import Policies, unknown_terms
+from ..domain.records import PRODUCER
+from .context import Intake
+from .ports import Answer, ComplaintRecord, Pending, Standing
 
 ATTEMPTS = 5
 NEEDS_POLICY = {
@@ -72,6 +75,11 @@ async def record(
             await _finish(intake, complaint.complaint_id, pending)
             return event
     raise Contended(f"{complaint.complaint_id} changed {ATTEMPTS} times during one command")
+
+
+def lifecycle_event(complaint: ComplaintRecord, command: LifecycleEvent) -> Envelope[Any]:
+    """The event a staff command records; built once, so a retried publish reuses its id."""
+    return new_event(command, producer=PRODUCER, complaint_id=complaint.complaint_id)
 
 
 def _repeats(standing: Standing, mark: str) -> bool:
