@@ -113,7 +113,7 @@ evaluate: setup
 FAULTS_COMPLAINTS ?= 10000
 FAULTS_ARGS ?=
 faults: setup stack-provision
-	$(UV) run python -m deploy.local.faults --complaints $(FAULTS_COMPLAINTS) $(FAULTS_ARGS)
+	$(UV) run python -m tests.faults.drill --complaints $(FAULTS_COMPLAINTS) $(FAULTS_ARGS)
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

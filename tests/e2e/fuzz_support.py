@@ -47,7 +47,7 @@ from complaint_events import (
     new_event,
 )
 from complaint_events.examples import COMPLAINT_ID, example_payloads
-from deploy.local.faults import rejecters
+from tests.faults.drill import rejecters
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 KINDS = ("bytes", "wrong_shape", "schema", "lying_headers")

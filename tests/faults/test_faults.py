@@ -1,5 +1,5 @@
-"""The fault-injection suite (deploy/local/faults.py): its verifier on doctored inputs, and the
-whole suite at a reduced size with every fault still injected.
+"""The fault-injection suite (tests/faults/drill.py): its verifier (verify.py) on doctored inputs,
+and the whole suite at a reduced size with every fault still injected.
 
 `make faults` runs the full size (10,000 complaints); here 150 go through, each service is
 SIGKILLed once, the private Kafka broker and MongoDB-protocol server are restarted once each.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.local import faults
-from deploy.local.faults import (
+from tests.faults import drill
+from tests.faults.verify import (
     Archived,
     BadInput,
     Breach,
@@ -24,6 +24,7 @@ from deploy.local.faults import (
     Observed,
     Received,
     Sent,
+    delivery_id,
     verify,
 )
 
@@ -32,7 +33,7 @@ BAD = BadInput("p.complaints.received.v1", b"\xffbad", ("archive", "classifier",
 
 
 def _delivery(notice: str, person: str) -> str:
-    return faults._delivery_id(notice, person)
+    return delivery_id(notice, person)
 
 
 def consistent() -> tuple[Expected, Observed]:
@@ -155,21 +156,21 @@ async def test_150_complaints_survive_every_fault_exactly_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.CRITICAL, logger="aiokafka")  # its reconnect chatter is expected
-    settings = faults.Settings(
+    settings = drill.Settings(
         complaints=150,
         load_seconds=45,
         kills_each=1,
         bad_inputs=12,
         drain_timeout=240,
         stack_dir=tmp_path / "stack",
-        ports={name: faults.quiet_port(random.Random()) for name in faults.DEFAULT_PORTS},
+        ports={name: drill.quiet_port(random.Random()) for name in drill.DEFAULT_PORTS},
         workdir=tmp_path / "work",
     )
-    outcome = await faults.run(settings)
+    outcome = await drill.run(settings)
     print(outcome.report.render())
     assert outcome.ok, "\n".join([*outcome.chaos, outcome.report.render()])
     counts = dict(outcome.report.counts)
-    assert all(counts[f"SIGKILLs of {name}"] == 1 for name in faults.NAMES)
+    assert all(counts[f"SIGKILLs of {name}"] == 1 for name in drill.NAMES)
     assert counts["Kafka broker restarts"] == counts["MongoDB-protocol server restarts"] == 1
     assert counts["complaints accepted"] == 150
 
@@ -177,7 +178,7 @@ async def test_150_complaints_survive_every_fault_exactly_once(
 def test_bad_inputs_expect_a_dead_letter_from_each_service_that_reads_them() -> None:
     """Found by a 1,000-complaint run: the classifier skips, unread, a lifecycle message whose
     header names a type it does not handle, so it never dead-letters that one."""
-    made = faults.bad_inputs(18, "p.")
+    made = drill.bad_inputs(18, "p.")
     lifecycle = [(bad.rejected_by, bool(h)) for bad, h in made if "lifecycle" in bad.topic]
     submitted = [bad.rejected_by for bad, _ in made if "submitted" in bad.topic]
     assert sorted(lifecycle) == [
