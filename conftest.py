@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
 from tests.support.infra import Infra, resolve_infra
@@ -43,6 +45,23 @@ async def topic_prefix(kafka_bootstrap: str, run_id: str) -> AsyncIterator[str]:
     await ensure_topics(kafka_bootstrap, prefix)
     yield prefix
     await delete_topics(kafka_bootstrap, prefix)
+
+
+@dataclass(frozen=True)
+class TopicAdmin:
+    """deploy/local/topics.py, handed to the tests under services/ as the `topic_admin` fixture:
+    they import nothing from deploy/ (tests/unit/test_layering.py)."""
+
+    ensure: Callable[[str, str], Awaitable[list[str]]]  # (bootstrap, prefix): every topic made
+    delete: Callable[[str, str], Awaitable[None]]  # (bootstrap, prefix): every topic removed
+    client: Callable[[str], AIOKafkaAdminClient]  # (bootstrap): its admin client, not started
+
+
+@pytest.fixture(scope="session")
+def topic_admin() -> TopicAdmin:
+    from deploy.local.topics import admin_client, delete_topics, ensure_topics
+
+    return TopicAdmin(ensure=ensure_topics, delete=delete_topics, client=admin_client)
 
 
 @pytest.fixture(scope="session")

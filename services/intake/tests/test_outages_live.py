@@ -14,10 +14,9 @@ from httpx import AsyncClient
 
 from complaint_events import RECEIVED, SUBMITTED, topic_name
 from complaint_intake.settings import IntakeSettings
-from deploy.local.topics import ensure_topics
+from tests.support.private_stack import PrivateStack
 
 from .live import free_port, in_process, keys_file, read_events, source
-from .private_stack import PrivateStack
 from .samples import raw, submission
 from .test_kafka_live import committed_everything
 
@@ -26,10 +25,10 @@ PREFIX = "outage."
 
 
 @pytest.fixture
-async def private(tmp_path: Path) -> AsyncIterator[PrivateStack]:
+async def private(tmp_path: Path, topic_admin: Any) -> AsyncIterator[PrivateStack]:
     stack = await _started(tmp_path / "stack")
     try:
-        await ensure_topics(stack.kafka_bootstrap, PREFIX)
+        await topic_admin.ensure(stack.kafka_bootstrap, PREFIX)
         yield stack
     finally:  # never leave a server of ours running, whatever failed
         await asyncio.to_thread(stack.down, "kafka")

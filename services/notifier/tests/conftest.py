@@ -1,6 +1,7 @@
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -54,14 +55,12 @@ _live_counter = iter(range(1_000_000))
 
 
 @pytest.fixture
-async def own_prefix(kafka_bootstrap: str, run_id: str) -> AsyncIterator[str]:
+async def own_prefix(kafka_bootstrap: str, run_id: str, topic_admin: Any) -> AsyncIterator[str]:
     """Topics of one test's own, so that no other test's complaints reach its notifier."""
-    from deploy.local.topics import delete_topics, ensure_topics
-
     prefix = f"test-{run_id}-n{next(_live_counter)}."
-    await ensure_topics(kafka_bootstrap, prefix)
+    await topic_admin.ensure(kafka_bootstrap, prefix)
     yield prefix
-    await delete_topics(kafka_bootstrap, prefix)
+    await topic_admin.delete(kafka_bootstrap, prefix)
 
 
 @pytest.fixture

@@ -7,18 +7,17 @@ from typing import Any
 import pytest
 
 from complaint_classifier.settings import ClassifierSettings
-from deploy.local.topics import delete_topics, ensure_topics
 
 BY_SOURCE = {"his": "hospital", "mes": "manufacturing-quality", "pms": "retail-service"}
 
 
 @pytest.fixture
-async def prefix(kafka_bootstrap: str, topic_prefix: str) -> AsyncIterator[str]:
+async def prefix(kafka_bootstrap: str, topic_prefix: str, topic_admin: Any) -> AsyncIterator[str]:
     """Topics of this test only, so a replay from the beginning reads only its own events."""
     own = f"{topic_prefix}clf-{uuid.uuid4().hex[:8]}."
-    await ensure_topics(kafka_bootstrap, own)
+    await topic_admin.ensure(kafka_bootstrap, own)
     yield own
-    await delete_topics(kafka_bootstrap, own)
+    await topic_admin.delete(kafka_bootstrap, own)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A Kafka broker and a MongoDB-protocol server of a test's own, on free ports, to stop and restart
 without disturbing the shared stack. Binaries come from the repository's `.stack/` (linked,
-never rebuilt)."""
+never rebuilt). Used by services/intake/tests/test_outages_live.py, which imports nothing from
+deploy/ itself (tests/unit/test_layering.py)."""
 
 import os
 import subprocess
@@ -8,10 +9,9 @@ import sys
 from pathlib import Path
 
 from deploy.local.stack import MONGO_BUILD
+from tests.support.ports import free_port
 
-from .live import free_port
-
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "deploy" / "local" / "stack.py"
 KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
 MONGO_SERVER = ROOT / ".stack" / "mongo" / MONGO_BUILD
