@@ -43,13 +43,13 @@ from complaint_archive.adapters.files import AttachmentFiles
 from complaint_archive.adapters.indexes import prepare
 from complaint_archive.adapters.policies import load_retention
 from complaint_archive.adapters.queries import ArchiveQueries
-from complaint_archive.adapters.store import ArchiveStore, Delivered, log_entry
+from complaint_archive.adapters.store import ArchiveStore
 from complaint_archive.domain import fold, retention_of
 from complaint_archive.entrypoints.deps import Wiring
 from complaint_archive.entrypoints.http_complaints import complaints_router
 from complaint_archive.entrypoints.http_reports import reports_router
 from complaint_archive.metrics import ArchiveMetrics
-from complaint_archive.service_layer import Archive, archive_events
+from complaint_archive.service_layer import Archive, Delivered, archive_events, log_entry
 from complaint_archive.settings import REPO_DEPLOY, ArchiveSettings
 from complaint_runtime import ApiKeys
 from complaint_runtime.auth import KeyEntry, digest

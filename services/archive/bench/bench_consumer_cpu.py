@@ -24,9 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import complaint_events
 
 from complaint_archive.adapters.policies import load_retention
-from complaint_archive.adapters.store import Delivered
 from complaint_archive.metrics import ArchiveMetrics
-from complaint_archive.service_layer import Archive, archive_events
+from complaint_archive.service_layer import Archive, Delivered, archive_events
 from complaint_archive.settings import REPO_DEPLOY
 
 OPTIONS = bson.CodecOptions(tz_aware=True)

@@ -15,10 +15,10 @@ from pymongo import AsyncMongoClient
 from complaint_archive.adapters.files import AttachmentFiles
 from complaint_archive.adapters.indexes import prepare
 from complaint_archive.adapters.queries import ArchiveQueries
-from complaint_archive.adapters.store import ArchiveStore, Delivered
+from complaint_archive.adapters.store import ArchiveStore
 from complaint_archive.domain import RetentionPolicies, RetentionRule
 from complaint_archive.metrics import ArchiveMetrics
-from complaint_archive.service_layer import Archive, Archived, archive_events
+from complaint_archive.service_layer import Archive, Archived, Delivered, archive_events
 from complaint_events import Envelope, encode, headers_for, message_key, topic_for_event_type
 from complaint_events import topic_name as catalogue_topic
 from complaint_runtime import ApiKeys

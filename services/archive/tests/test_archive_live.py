@@ -64,7 +64,7 @@ async def test_a_crash_between_log_and_document_is_repaired_by_redelivery(
         story = full_story()
         await ingest(archive, story.events[:-1])
         # The log took the last event, the document write never happened.
-        from complaint_archive.adapters.store import Delivered, log_entry
+        from complaint_archive.service_layer import Delivered, log_entry
 
         await archive.store.append([log_entry(Delivered(story.events[-1]), archive.clock())])
         assert (await archive.queries.by_id(story.complaint_id))["status"] != "closed"
@@ -101,7 +101,7 @@ async def _expired_pair(archive):
     kept, held = full_story(), full_story()
     held.at(2000, SIDE_EVENTS["hold"])
     await ingest(archive, [*kept.events, *held.events])
-    from complaint_archive.adapters.files import StoredFile
+    from complaint_archive.service_layer import StoredFile
 
     for story in (kept, held):
         file = StoredFile(
@@ -297,7 +297,7 @@ async def test_a_dead_letter_with_headers_is_logged_and_read_back(mongo_client, 
     """Found by the consumer fuzz: a dead letter of a message with headers (`[name, value]`
     pairs) that could not be stored was dead-lettered again, and that dead letter too, forever.
     Entries that hold the headers as `{name, value}` objects are read back as pairs too."""
-    from complaint_archive.adapters.store import envelope_of
+    from complaint_archive.service_layer import envelope_of
     from complaint_events import DecodeError, ReasonCode
     from complaint_events.dead_letters import rejection_for
 

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
-from complaint_archive.adapters.store import Delivered
 from complaint_archive.entrypoints import subscriber
+from complaint_archive.service_layer import Delivered
 from complaint_events import DecodeError, ReasonCode, new_event
 from complaint_events.dead_letters import rejection_for
 from complaint_events.examples import example_payloads

@@ -1,24 +1,15 @@
 """Attachments in GridFS: one file per attachment id, tagged with its complaint."""
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 from gridfs import AsyncGridFSBucket
 from gridfs.errors import NoFile
 from pymongo.asynchronous.database import AsyncDatabase
 
+from ..service_layer.ports import StoredFile
+
 BUCKET = "attachments"
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    attachment_id: str
-    complaint_id: str
-    filename: str
-    content_type: str
-    size_bytes: int
-    sha256: str
 
 
 class AttachmentFiles:

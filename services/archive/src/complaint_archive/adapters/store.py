@@ -7,60 +7,15 @@ transactions; the revision-checked replace only guards the moments a partition m
 
 import uuid
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 
-from complaint_events import Envelope, SubmissionRejected, envelope_type, payload_type
 from complaint_runtime import insert_new
 
-from ..domain import Document, at_millis, event_key
-
-HEADERS = "original_headers"
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """An event and where it was read (None for events the archive made itself)."""
-
-    envelope: Envelope[Any]
-    topic: str | None = None
-    partition: int | None = None
-    offset: int | None = None
-    record: Any = field(default=None, repr=False, compare=False)  # the consumed Kafka record
-
-
-def log_entry(item: Delivered, archived_at: datetime) -> Document:
-    """The event log's form of an event: the envelope as JSON, and what rebuilds sort by."""
-    event = item.envelope
-    return {
-        "_id": event.event_id,
-        "complaint_id": event.complaint_id,
-        "event_type": event.event_type,
-        "occurred_at": at_millis(event.occurred_at),
-        "key": event_key(event.occurred_at, event.event_id),
-        "source": {"topic": item.topic, "partition": item.partition, "offset": item.offset},
-        "archived_at": at_millis(archived_at),
-        "envelope": event.model_dump(mode="json"),
-    }
-
-
-def envelope_of(entry: Document) -> Envelope[Any]:
-    model = envelope_type(payload_type(entry["event_type"]))
-    return model.model_validate(_with_header_pairs(entry["envelope"]))
-
-
-def _with_header_pairs(envelope: Document) -> Document:
-    """A dead letter's headers as `[name, value]` pairs, also where an older entry holds them
-    as `{name, value}` objects."""
-    headers = envelope["payload"].get(HEADERS)
-    if envelope["event_type"] != SubmissionRejected.event_type or not headers:
-        return envelope
-    pairs = [(h["name"], h["value"]) if isinstance(h, dict) else h for h in headers]
-    return {**envelope, "payload": {**envelope["payload"], HEADERS: pairs}}
+from ..domain import Document
 
 
 class ArchiveStore:

@@ -15,8 +15,7 @@ from faststream.kafka import KafkaBroker
 from complaint_events import SUBMITTED, TOPICS, DecodeError, ReasonCode, SubmissionRejected, decode
 from complaint_runtime import DeadLetters, batch_subscriber, topic, until_done
 
-from ..adapters.store import Delivered
-from ..service_layer import Archive, Archived, archive_events
+from ..service_layer import Archive, Archived, Delivered, archive_events
 from .deps import Wiring
 
 SERVICE = "archive"

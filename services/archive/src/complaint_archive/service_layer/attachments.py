@@ -5,7 +5,6 @@ import uuid
 
 from complaint_events import AttachmentStored, new_event
 
-from ..adapters.files import StoredFile
 from ..domain.attachments import (
     AttachmentLimits,
     AttachmentProblem,
@@ -13,6 +12,7 @@ from ..domain.attachments import (
     media_type,
 )
 from .context import PRODUCER, Archive
+from .ports import StoredFile
 
 
 async def store_attachment(

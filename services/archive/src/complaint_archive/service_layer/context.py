@@ -3,28 +3,19 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
 
-from complaint_events import Envelope
-
-from ..adapters.files import AttachmentFiles
-from ..adapters.queries import ArchiveQueries
-from ..adapters.store import ArchiveStore
 from ..domain import RetentionPolicies
 from ..metrics import ArchiveMetrics
+from .ports import Files, Publisher, Queries, Store
 
 PRODUCER = "archive"
 
 
-class Publisher(Protocol):
-    async def publish(self, event: Envelope[Any]) -> None: ...
-
-
 @dataclass
 class Archive:
-    store: ArchiveStore
-    queries: ArchiveQueries
-    files: AttachmentFiles
+    store: Store
+    queries: Queries
+    files: Files
     publisher: Publisher
     policies: RetentionPolicies
     metrics: ArchiveMetrics

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from complaint_events import Envelope
+from complaint_events import Envelope, RetentionPurged
 
-from ..adapters.store import Delivered, log_entry
 from ..domain import PURGED, Document, apply_all, retention_of
 from .context import Archive
+from .delivered import Delivered
+from .event_log import log_entry
 
 MAX_CONFLICT_ROUNDS = 5
 
@@ -41,7 +42,7 @@ async def archive_events(archive: Archive, delivered: Sequence[Delivered]) -> Ar
     result.documents = len(changed)
     for complaint_id, events in by_complaint.items():
         document = final.get(complaint_id)
-        carried_purge = any(event.event_type == "RetentionPurged" for event in events)
+        carried_purge = any(event.event_type == RetentionPurged.event_type for event in events)
         if carried_purge and document is not None and document["status"] == PURGED:
             await _forget(archive, document)
             result.purged.append(complaint_id)

@@ -5,9 +5,9 @@ from typing import Any
 
 from complaint_events import Envelope
 
-from ..adapters.store import envelope_of
 from ..domain import Document, fold, retention_of
 from .context import Archive
+from .event_log import envelope_of
 
 
 @dataclass
