@@ -1,5 +1,6 @@
 """The system benchmark (`make bench`, `python -m bench.run`): raw baselines, end-to-end
-throughput and latency of the four services, timer lag, memory, and where the time goes.
+throughput and latency of the four services, timer lag, memory, and where the time goes; and
+each service's own benchmarks (bench/intake, bench/classifier, bench/notifier, bench/archive).
 
-It prints and writes numbers; it is not a test. See bench/README.md.
+They print and write numbers; they are not tests. See bench/README.md.
 """

@@ -16,7 +16,7 @@ import httpx
 from complaint_runtime.auth import digest
 from deploy.local.stack import MONGO_BUILD
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "deploy" / "local" / "stack.py"
 KAFKA_HOME = ROOT / ".stack" / "kafka" / "kafka-3.9.1"
 MONGO_SERVER = ROOT / ".stack" / "mongo" / MONGO_BUILD

@@ -1,6 +1,6 @@
 """End-to-end classification through Kafka (a benchmark prints numbers; it is not a test).
 
-    uv run python services/classifier/bench/bench_kafka.py [--count 3000] [--preset ...]
+    uv run python -m bench.classifier.bench_kafka [--count 3000] [--preset ...]
 
 Starts the classifier as its own process (`complaint-classifier`) on the local stack with a
 private topic prefix and database (both removed afterwards), then:
@@ -48,13 +48,11 @@ from complaint_events import (
     new_event,
     topic_name,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository, for deploy/
 from deploy.local.topics import delete_topics, ensure_topics
 
-HERE = Path(__file__).resolve().parent
-POLICIES = HERE.parents[2] / "deploy" / "policies"
-CASES = HERE.parent / "tests" / "cases"
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = ROOT / "deploy" / "policies"
+CASES = ROOT / "services" / "classifier" / "tests" / "cases"
 SOURCE = "bench"
 
 

@@ -1,6 +1,6 @@
 """Benchmark of the archive (not a test): ingest rate, and p50/p99 of get, search and reports.
 
-    uv run python services/archive/bench/bench_archive.py --complaints 100000
+    uv run python -m bench.archive.bench_archive --complaints 100000
 
 Against MONGODB_URI (default: the local stack) in a fresh database, dropped at the end unless
 --keep. Phases:
@@ -36,9 +36,6 @@ from httpx import ASGITransport, AsyncClient
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import complaint_events
-
 from complaint_archive.adapters.files import AttachmentFiles
 from complaint_archive.adapters.indexes import prepare
 from complaint_archive.adapters.policies import load_retention
@@ -53,6 +50,8 @@ from complaint_archive.service_layer import Archive, Delivered, archive_events, 
 from complaint_archive.settings import REPO_DEPLOY, ArchiveSettings
 from complaint_runtime import ApiKeys
 from complaint_runtime.auth import KeyEntry, digest
+
+from .synthetic import complaint_events
 
 KEY = "bench-key"
 NOW = datetime(2025, 1, 15, tzinfo=UTC)
@@ -242,7 +241,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     rng = random.Random(args.seed)
     report: dict[str, Any] = {
-        "command": " ".join(["bench_archive.py", *sys.argv[1:]]),
+        "command": " ".join(["python -m bench.archive.bench_archive", *sys.argv[1:]]),
         "server_version": (await client.server_info()).get("version"),
         "text_index": text_index,
         "database": name,

@@ -42,8 +42,6 @@ from complaint_notifier.service_layer.complaint_record import ComplaintRecord
 from complaint_notifier.service_layer.replanning import adopt, replan
 from complaint_notifier.settings import NotifierSettings
 from complaint_runtime import make_broker
-
-sys.path.insert(0, str(REPO_DEPLOY_DIR.parent))
 from deploy.local.topics import delete_topics, ensure_topics
 
 POLICY = """

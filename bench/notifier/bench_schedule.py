@@ -1,7 +1,7 @@
 """How the durable schedule behaves at size, on the MongoDB-protocol server the tests use.
 
 Run (the local stack up):
-    uv run python services/notifier/bench/bench_schedule.py [--sizes 1000,10000,100000,1000000]
+    uv run python -m bench.notifier.bench_schedule [--sizes 1000,10000,100000,1000000]
 
 1. Finding what is due, for schedules of each size: the same 100 notices are due now, the rest
    are spread over the next 30 days, in the notifier's one `schedule` collection and its
@@ -17,11 +17,9 @@ Prints numbers; asserts nothing. Uses databases and topics of its own and drops 
 import argparse
 import asyncio
 import statistics
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -30,8 +28,7 @@ from complaint_events import NoticeKind
 from complaint_notifier.adapters.schedule import MongoSchedule, _entry_doc
 from complaint_notifier.domain import PlannedNotice
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from timer_lag import measure_timer_lag
+from .timer_lag import measure_timer_lag
 
 DUE_NOW = 100
 HORIZON = timedelta(days=30)

@@ -1,9 +1,10 @@
 """Classifications per second on one core, per preset (a benchmark prints numbers; not a test).
 
-    uv run python services/classifier/bench/bench_engine.py [--rounds 30] [--against REV]
+    uv run python -m bench.classifier.bench_engine [--rounds 30] [--against REV]
 
-`--against REV` first runs the same benchmark on the engine and presets of git revision REV
-(extracted to a temporary directory), then on the working tree: the rate before and after.
+`--against REV` first runs this benchmark on the engine, presets and test complaints of git
+revision REV (extracted to a temporary directory), then on the working tree's: the rate before
+and after.
 
 Inputs: the preset test complaints (services/classifier/tests/cases) as written ("short",
 mostly 20-120 characters) and each description repeated four times ("long"). Each round
@@ -26,13 +27,13 @@ import yaml
 
 from complaint_classifier.domain import Policy, classify, load_policies
 
-HERE = Path(__file__).resolve().parent
-POLICIES = HERE.parents[2] / "deploy" / "policies"
-CASES = HERE.parent / "tests" / "cases"
+ROOT = Path(__file__).resolve().parents[2]
+POLICIES = Path("deploy") / "policies"  # under the repository (or --root)
+CASES = Path("services") / "classifier" / "tests" / "cases"
 
 
-def submissions(preset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    cases = yaml.safe_load((CASES / f"{preset}.yaml").read_text(encoding="utf-8"))
+def submissions(root: Path, preset: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    cases = yaml.safe_load((root / CASES / f"{preset}.yaml").read_text(encoding="utf-8"))
     short, long = [], []
     for case in cases:
         submission = dict(case.get("submission", {}))
@@ -60,15 +61,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30, help="rounds per preset and input set")
     parser.add_argument("--against", metavar="REV", help="also run git revision REV first")
+    parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)  # --against's
     args = parser.parse_args()
     if args.against:
         print(f"before: {args.against}", flush=True)
         _run_at(args.against, args.rounds)
         print("\nafter: working tree", flush=True)
     print(f"{'preset':24} rules  {'short: best / median':>24}  {'long: best / median':>24}")
-    policies = load_policies(POLICIES)
+    policies = load_policies(args.root / POLICIES)
     for policy_id, policy in sorted(policies.items(), key=lambda item: -len(item[1].rules)):
-        short, long = submissions(policy_id)
+        short, long = submissions(args.root, policy_id)
         short_best, short_median = rates(policy, short, args.rounds)
         long_best, long_median = rates(policy, long, args.rounds)
         print(
@@ -78,23 +80,20 @@ def main() -> None:
 
 
 def _run_at(revision: str, rounds: int) -> None:
-    """This benchmark on another revision's engine and presets (same inputs format)."""
-    root = HERE.parents[2]
-    parts = ["services/classifier/src", "services/classifier/bench", "deploy/policies"]
-    parts.append("services/classifier/tests/cases")
+    """This benchmark (the working tree's) on another revision's engine, presets and test
+    complaints (same inputs format): its classifier source first on PYTHONPATH."""
+    parts = ["services/classifier/src", str(POLICIES), str(CASES)]
     with tempfile.TemporaryDirectory() as folder:
         archive = subprocess.run(
-            ["git", "-C", str(root), "archive", revision, *parts],
+            ["git", "-C", str(ROOT), "archive", revision, *parts],
             check=True,
             capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         source = os.path.join(folder, "services/classifier/src")
         environment = {**os.environ, "PYTHONPATH": source}
-        script = os.path.join(folder, "services/classifier/bench/bench_engine.py")
-        subprocess.run(
-            [sys.executable, script, "--rounds", str(rounds)], env=environment, check=True
-        )
+        command = [sys.executable, "-m", "bench.classifier.bench_engine", "--rounds", str(rounds)]
+        subprocess.run([*command, "--root", folder], env=environment, cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":

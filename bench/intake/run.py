@@ -1,8 +1,8 @@
 """Intake benchmark: sustained complaints/s and latency of the Kafka and HTTP paths, beside a
 raw Kafka produce/consume baseline measured on the same broker in the same run.
 
-    uv run python services/intake/bench/run.py [--count 6000] [--seconds 15] [--concurrency 64]
-                                               [--shared] [--json PATH]
+    uv run python -m bench.intake.run [--count 6000] [--seconds 15] [--concurrency 64]
+                                      [--shared] [--json PATH]
 
 By default it starts a private Kafka and MongoDB-protocol server (free ports, binaries linked
 from `.stack/`), so no other work shares them; `--shared` uses KAFKA_BOOTSTRAP_SERVERS /
@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -30,12 +29,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from complaint_events import RECEIVED, SUBMITTED, topic_name
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from load import post_for
-from stack import CpuMeter, IntakeProcess, Stack
-
 from deploy.local.topics import ensure_topics
+
+from .load import post_for
+from .stack import CpuMeter, IntakeProcess, Stack
 
 WRITER = "bench-writer-key"
 DESCRIPTION = "  收到的药品包装破损，铝塑板有裂口，药片受潮变色，要求退货并调查原因。  "

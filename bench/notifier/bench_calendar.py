@@ -1,6 +1,6 @@
 """Microbenchmark of BusinessCalendar.add on the shipped cn-mainland calendar.
 
-Run: uv run python services/notifier/bench/bench_calendar.py
+Run: uv run python -m bench.notifier.bench_calendar
 Prints microseconds per call for working_hours and working_days, short and long amounts, from
 start times spread over 2025-2027 (year tables warm, as in a running service).
 """

@@ -2,7 +2,7 @@
 answers at once but still BSON-encodes what it is given and decodes what it returns, as the
 driver would. It bounds what one process can ingest whatever the server.
 
-    uv run python services/archive/bench/bench_consumer_cpu.py --complaints 20000
+    uv run python -m bench.archive.bench_consumer_cpu --complaints 20000
 """
 
 from __future__ import annotations
@@ -10,23 +10,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sys
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import bson
 from prometheus_client import CollectorRegistry
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import complaint_events
-
 from complaint_archive.adapters.policies import load_retention
 from complaint_archive.metrics import ArchiveMetrics
 from complaint_archive.service_layer import Archive, Delivered, archive_events
 from complaint_archive.settings import REPO_DEPLOY
+
+from .synthetic import complaint_events
 
 OPTIONS = bson.CodecOptions(tz_aware=True)
 
