@@ -10,7 +10,14 @@ from complaint_events import Envelope
 from complaint_intake.domain.lifecycle import Position, classified
 from complaint_intake.domain.numbers import complaint_number
 from complaint_intake.domain.records import Reservation
-from complaint_intake.service_layer import Answer, ComplaintRecord, KeptAnswer, Pending, Standing
+from complaint_intake.service_layer import (
+    Answer,
+    Classification,
+    ComplaintRecord,
+    KeptAnswer,
+    Pending,
+    Standing,
+)
 
 
 class MemoryStore:
@@ -101,6 +108,12 @@ class MemoryStates:
         self.standings[complaint_id] = replace(
             current, position=position, policy_id=policy_id, revision=current.revision + 1
         )
+
+    async def classified_all(self, classifications: Sequence[Classification]) -> None:
+        for item in classifications:
+            await self.classified(
+                item.complaint_id, item.event_id, item.policy_id, item.decision, item.needs_review
+            )
 
 
 class MemoryCommandKeys:

@@ -20,12 +20,13 @@ the records as they came.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import traceback
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Literal, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar, cast
 
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
@@ -164,6 +165,8 @@ class Pipeline(Generic[T]):
     """Groups of a failing batch retried concurrently."""
     batch_size: Callable[[int], None] | None = None
     """Called with each batch's size (the service's histogram)."""
+    letter_bytes: int | None = None
+    """The most of a message's value its dead letter keeps (the service's size limit)."""
 
     async def __call__(self, records: Sequence[KafkaRecord]) -> None:
         if self.batch_size is not None:
@@ -241,14 +244,21 @@ class Pipeline(Generic[T]):
             field_errors=errors,
             event_type=_event_type(consumed.item),
         )
-        await self.dead.send(record, letter)
+        await self.dead.send(self._kept(record), letter)
 
     def _own_dead_letter(self, item: object) -> bool:
         payload = getattr(item, "payload", None)
         return isinstance(payload, SubmissionRejected) and payload.rejected_by == self.service
 
     async def _refuse(self, refused: Sequence[tuple[KafkaRecord, DecodeError]]) -> None:
-        await asyncio.gather(*(self.dead.send(record, why) for record, why in refused))
+        await asyncio.gather(*(self.dead.send(self._kept(record), why) for record, why in refused))
+
+    def _kept(self, record: KafkaRecord) -> KafkaRecord:
+        limit, value = self.letter_bytes, record.value
+        if limit is None or value is None or len(value) <= limit:
+            return record
+        cut: KafkaRecord = dataclasses.replace(cast(Any, record), value=value[:limit])
+        return cut
 
 
 def subscribe(

@@ -8,9 +8,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from complaint_events import LIFECYCLE_COMMANDS, LifecycleEvent
-from complaint_runtime import ApiKeys, Caller, require
+from complaint_runtime import ApiKeys, Caller, briefly, require
 
-from ..adapters.retrying import briefly
 from ..domain.lifecycle import NotAllowed
 from ..domain.parsing import parse_command
 from ..domain.refusals import Refusal

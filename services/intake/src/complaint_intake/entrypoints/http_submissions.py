@@ -6,9 +6,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from complaint_runtime import ApiKeys, Caller, problem_responses, require
+from complaint_runtime import ApiKeys, Caller, briefly, problem_responses, require
 
-from ..adapters.retrying import briefly
 from ..domain.lifecycle import Steps, allowed
 from ..domain.parsing import Incoming, parse_submission
 from ..domain.records import reference_key

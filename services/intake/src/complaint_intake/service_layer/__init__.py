@@ -12,6 +12,7 @@ from .commands import (
 from .context import Intake
 from .ports import (
     Answer,
+    Classification,
     CommandKeys,
     ComplaintRecord,
     KeptAnswer,
@@ -26,6 +27,7 @@ from .submissions import receive
 
 __all__ = [
     "Answer",
+    "Classification",
     "CommandKeys",
     "ComplaintRecord",
     "Contended",

@@ -20,7 +20,7 @@ from ..domain.lifecycle import NotAllowed, Steps, after, check
 from ..domain.policy_terms import Policies, unknown_terms
 from ..domain.records import PRODUCER
 from .context import Intake
-from .ports import Answer, ComplaintRecord, Pending, Standing
+from .ports import Answer, Classification, ComplaintRecord, Pending, Standing
 
 ATTEMPTS = 5
 NEEDS_POLICY = {
@@ -114,15 +114,18 @@ async def _finish(intake: Intake, complaint_id: str, pending: Pending) -> None:
 
 async def take_classifications(intake: Intake, classified: Sequence[Envelope[Any]]) -> None:
     """Follow the classifier's decisions: they set a received complaint's first state."""
-    for event in classified:
-        payload = event.payload
-        await intake.states.classified(
-            event.complaint_id or "",
-            event.event_id,
-            payload.policy_id,
-            payload.acceptance.decision.value,
-            payload.acceptance.needs_leader_review,
-        )
+    await intake.states.classified_all(
+        [
+            Classification(
+                event.complaint_id or "",
+                event.event_id,
+                event.payload.policy_id,
+                event.payload.acceptance.decision.value,
+                event.payload.acceptance.needs_leader_review,
+            )
+            for event in classified
+        ]
+    )
 
 
 @dataclass(frozen=True)

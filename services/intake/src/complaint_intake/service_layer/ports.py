@@ -52,6 +52,17 @@ class Standing:
     pending: Pending | None = None
 
 
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's decision on a complaint, as its lifecycle takes it."""
+
+    complaint_id: str
+    event_id: str
+    policy_id: str
+    decision: str
+    needs_review: bool
+
+
 class States(Protocol):
     async def standing(self, complaint_id: str) -> Standing: ...
 
@@ -66,6 +77,9 @@ class States(Protocol):
         self, complaint_id: str, event_id: str, policy_id: str, decision: str, needs_review: bool
     ) -> None:
         """Take a classification (the newest by event id wins)."""
+
+    async def classified_all(self, classifications: Sequence[Classification]) -> None:
+        """Take a batch's classifications together, as `classified` takes one."""
 
 
 @dataclass(frozen=True)
