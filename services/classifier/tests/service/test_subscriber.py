@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from complaint_classifier.entrypoints.subscriber import Delivered, _handled
+from complaint_classifier.entrypoints.subscriber import handler
 from complaint_events import DecodeError
+from complaint_runtime import Consumed, Pipeline, by_complaint
 
 from .builders import received, reclassified
 from .fakes import memory_classifier
@@ -26,8 +27,17 @@ class Dead:
         self.sent.append((record, error))
 
 
-def delivered(event: Any) -> Delivered:
-    return Delivered(event, SimpleNamespace(topic="t", partition=0, offset=0, value=b"{}"))
+def delivered(event: Any) -> Consumed[Any]:
+    return Consumed(event, SimpleNamespace(topic="t", partition=0, offset=0, value=b"{}"))  # type: ignore[arg-type]
+
+
+async def _handled(
+    classifier: Any, items: list[Consumed[Any]], dead: Any, concurrency: int
+) -> None:
+    """The subscriber's handler in the runtime's pipeline, on events already decoded."""
+    handle = handler(lambda: classifier, concurrency=concurrency)
+    pipeline = Pipeline("classifier", lambda record: None, handle, dead, group=by_complaint)
+    await pipeline.settle(items)
 
 
 async def test_a_failing_event_is_dead_lettered_and_the_rest_of_its_batch_goes_through():

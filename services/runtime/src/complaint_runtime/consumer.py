@@ -183,11 +183,12 @@ class Pipeline(Generic[T]):
                 refused.append((record, outcome))
             elif outcome is not None:
                 consumed.append(Consumed(outcome, record))
-        await self._settle(consumed)
+        await self.settle(consumed)
         await self._refuse(refused)
 
-    async def _settle(self, batch: Sequence[Consumed[T]]) -> None:
-        """Handle the batch until done; on an unexpected error, take it apart."""
+    async def settle(self, batch: Sequence[Consumed[T]]) -> None:
+        """Handle decoded messages until done; on an unexpected error, take them apart. (The
+        pipeline calls it for each part of a batch; tests and replays may call it directly.)"""
         if not batch:
             return
         try:
@@ -209,13 +210,13 @@ class Pipeline(Generic[T]):
             groups.setdefault(self.group(consumed), []).append(consumed)
         if len(groups) == 1:  # one complaint: its messages one by one, in order
             for consumed in batch:
-                await self._settle([consumed])
+                await self.settle([consumed])
             return
         gate = asyncio.Semaphore(self.at_once)
 
         async def settled(group: list[Consumed[T]]) -> None:
             async with gate:
-                await self._settle(group)
+                await self.settle(group)
 
         await asyncio.gather(*(settled(group) for group in groups.values()))
 

@@ -91,13 +91,14 @@ class Service:
         handle: Handler[Any],
         doing: str,
         decode: Decoder[Any] | None = None,
-        group: str | None = None,
+        consumer_group: str | None = None,
         co_partitioned: bool = True,
         **options: Any,
     ) -> Pipeline[Any]:
         """Run `handle` on batches of these topics through the consumer pipeline. Without
         `decode`, records are read as typed events (`Input` says which); `options` go to the
-        `Pipeline` (parts, group, at_once, batch_size)."""
+        `Pipeline` (parts, group, at_once, batch_size, letter_bytes). The consumer group is
+        the service's own unless `consumer_group` names another purpose."""
         settings = self.settings
         reader = decode or read_events(inputs, settings.topic_prefix)
         pipeline = Pipeline(self.name, reader, handle, self.dead, doing=doing, **options)
@@ -106,7 +107,7 @@ class Service:
             settings,
             pipeline,
             inputs,
-            group=group or self.name,
+            group=consumer_group or self.name,
             batch_size=settings.kafka_batch_size,
             batch_wait_ms=settings.kafka_batch_wait_ms,
             co_partitioned=co_partitioned,

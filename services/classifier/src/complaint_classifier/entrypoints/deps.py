@@ -1,7 +1,8 @@
-"""What the subscriber needs, built in the lifespan and found on `app.state`."""
+"""What the subscriber shares with the app, found on `app.state`."""
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from complaint_runtime import Wiring as Shared
 
 from ..metrics import ClassifierMetrics
 from ..service_layer import Classifier
@@ -9,19 +10,6 @@ from ..settings import ClassifierSettings
 
 
 @dataclass
-class Wiring:
+class Wiring(Shared[Classifier]):
     settings: ClassifierSettings
     metrics: ClassifierMetrics
-    classifier: Classifier | None = None  # set once the clients are open
-    store_ping: Callable[[], Awaitable[None]] | None = None
-
-    def ready(self) -> Classifier:
-        if self.classifier is None:
-            raise ConnectionError("the classifier is starting or stopping")
-        return self.classifier
-
-    async def ping_store(self) -> None:
-        """Readiness: the database answers."""
-        if self.store_ping is None:
-            raise ConnectionError("no database client")
-        await self.store_ping()

@@ -31,6 +31,6 @@ def consume_classifications(service: Service, wiring: Wiring) -> None:
         ),
         handle=handle,
         doing="take the classification of",
-        group=GROUP,
+        consumer_group=GROUP,
         co_partitioned=False,
     )
