@@ -107,7 +107,7 @@ def api(archive: Archive, settings: ArchiveSettings) -> AsyncClient:
         [KeyEntry(id="bench", sha256=digest(KEY), scopes=["read", "privileged"])], "1000000/second"
     )
     app = FastAPI()
-    app.state.wiring = Wiring(settings, archive.metrics, archive=archive)
+    app.state.wiring = Wiring(settings, archive.metrics, current=archive)
     app.include_router(complaints_router(keys))
     app.include_router(reports_router(keys))
     return AsyncClient(

@@ -1,31 +1,68 @@
-"""Building the archive's dependencies: used by the service and by its commands alike."""
+"""The composition root: the only module that knows every concrete class. It builds the
+service (`build`) and the dependencies its maintenance commands open alike."""
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
-from complaint_runtime import for_a_while, make_broker, mongo_client
+from complaint_runtime import (
+    ApiKeys,
+    Service,
+    api_keys,
+    briefly,
+    make_broker,
+    mongo_client,
+    utc_now,
+)
 
 from .adapters.files import AttachmentFiles
 from .adapters.indexes import prepare
+from .adapters.kafka import KafkaPublisher
 from .adapters.policies import load_retention
 from .adapters.queries import ArchiveQueries
 from .adapters.store import ArchiveStore
 from .domain import RetentionPolicies
+from .entrypoints.background import background
+from .entrypoints.deps import Wiring
+from .entrypoints.http_complaints import complaints_router
+from .entrypoints.http_reports import reports_router
+from .entrypoints.subscriber import consume_events
 from .metrics import ArchiveMetrics
 from .service_layer import Archive, Publisher
 from .settings import ArchiveSettings
 
-SERVICE = "archive"
+SERVICE, VERSION = "archive", "0.1.0"
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+def build(settings: ArchiveSettings, *, keys: ApiKeys | None = None) -> FastAPI:
+    """The whole service as one ASGI app: REST API, subscriber, purge loop, health, metrics."""
+    service = Service(SERVICE, settings, version=VERSION, title="Complaint archive")
+    wiring = Wiring(settings=settings, metrics=ArchiveMetrics(service.registry))
+    if settings.consume:
+        consume_events(service, wiring)
+    policies = retention_policies(settings)  # a bad file stops the service here
+
+    @contextlib.asynccontextmanager
+    async def resources(app: FastAPI) -> AsyncIterator[None]:
+        publisher = KafkaPublisher(service.broker, settings)
+        async with (
+            open_archive(settings, publisher, policies, wiring.metrics) as archive,
+            wiring.serving(archive),
+            background(wiring),
+        ):
+            yield
+
+    app = service.app(wiring, checks={"mongodb": wiring.ping_store}, resources=resources)
+    keys = keys or api_keys(settings)
+    app.include_router(complaints_router(keys))
+    app.include_router(reports_router(keys))
+    return app
 
 
 def unlinked_retention(settings: ArchiveSettings) -> timedelta | None:
@@ -48,9 +85,7 @@ async def open_archive(
     client: AsyncMongoClient[Any] = mongo_client(settings)
     try:
         database = client[settings.mongodb_database]
-        async for attempt in for_a_while("prepare the database", seconds=30):
-            with attempt:
-                text_index = await prepare(database)
+        text_index = await briefly("prepare the database", lambda: prepare(database), seconds=30)
         yield Archive(
             store=ArchiveStore(database, unlinked_retention=unlinked_retention(settings)),
             queries=ArchiveQueries(database, text_index=text_index),

@@ -1,10 +1,14 @@
-"""What the routes and the subscriber need, built in the lifespan and found on `app.state`."""
+"""What the routes and the subscriber share, found on `app.state`."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+
+from complaint_runtime import Wiring as Shared
+from complaint_runtime import wiring_of
 
 from ..domain.attachments import AttachmentLimits
 from ..metrics import ArchiveMetrics
@@ -13,22 +17,20 @@ from ..settings import ArchiveSettings
 
 
 @dataclass
-class Wiring:
+class Wiring(Shared[Archive]):
+    """`ready()`: the use cases' dependencies, while the service runs."""
+
     settings: ArchiveSettings
     metrics: ArchiveMetrics
-    archive: Archive | None = None  # set once the clients are open
-    store_ping: Callable[[], Awaitable[None]] | None = None
 
-    def ready(self) -> Archive:
-        if self.archive is None:
-            raise ConnectionError("the archive is starting or stopping")
-        return self.archive
-
-    async def ping_store(self) -> None:
-        """Readiness: the database answers."""
-        if self.store_ping is None:
-            raise ConnectionError("no database client")
-        await self.store_ping()
+    @asynccontextmanager
+    async def serving(self, archive: Archive) -> AsyncIterator[None]:
+        """The service layer (and the database to ping) while the context is open."""
+        self.current, self.store_ping = archive, archive.store.ping
+        try:
+            yield
+        finally:
+            self.current = self.store_ping = None
 
     @property
     def attachment_limits(self) -> AttachmentLimits:
@@ -36,14 +38,10 @@ class Wiring:
         return AttachmentLimits(self.settings.attachment_max_bytes, types)
 
 
-def wiring(request: Request) -> Wiring:
-    found: Wiring = request.app.state.wiring
-    return found
-
-
 async def archive(request: Request) -> Archive:
-    return wiring(request).ready()
+    found: Wiring = wiring_of(request)
+    return found.ready()
 
 
-WiringDep = Annotated[Wiring, Depends(wiring)]
+WiringDep = Annotated[Wiring, Depends(wiring_of)]
 ArchiveDep = Annotated[Archive, Depends(archive)]
