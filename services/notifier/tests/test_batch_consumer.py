@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from complaint_events import DecodeError, Envelope, decode, encode
+from complaint_events import RECEIVED, DecodeError, encode, topic_name
+from complaint_notifier.bootstrap import SERVICE
 from complaint_notifier.domain import SettableClock
 from complaint_notifier.entrypoints.deps import Wiring
-from complaint_notifier.entrypoints.subscriber import consume
+from complaint_notifier.entrypoints.subscriber import consume_events
 from complaint_notifier.metrics import NotifierMetrics
 from complaint_notifier.service_layer import Notifier
 from complaint_notifier.service_layer.complaint_record import ComplaintRecord
+from complaint_runtime import Input, Pipeline, read_events
 
 from .live import complaint_id, received
 from .test_service_units import rules  # noqa: F401  (the module's fixture)
@@ -30,6 +32,9 @@ class Record:
     value: bytes
     headers: list[tuple[str, bytes]] = field(default_factory=list)
     key: bytes | None = None
+    topic: str = topic_name(RECEIVED, "")
+    partition: int = 0
+    offset: int = 0
 
 
 class Store:
@@ -64,9 +69,6 @@ class DeadLetters:
     def __init__(self) -> None:
         self.sent: list[tuple[bytes, DecodeError]] = []
 
-    async def decode(self, record: Record) -> Envelope[Any] | None:
-        return decode(record.value, record.headers)
-
     async def send(self, record: Record, error: DecodeError) -> None:
         self.sent.append((record.value, error))
 
@@ -86,7 +88,29 @@ def wiring(policy_rules: Any, store: Store) -> Wiring:
         clock=SettableClock(T0),
         metrics=metrics,
     )
-    return Wiring(settings, metrics, notifier=ctx)
+    return Wiring(settings, metrics, current=ctx)
+
+
+class Service:
+    """The runtime's Service without a broker: the pipelines the subscriber declares."""
+
+    def __init__(self, dead: DeadLetters) -> None:
+        self.dead = dead
+        self.pipelines: list[Pipeline[Any]] = []
+
+    def consume(self, *inputs: Input, handle: Any, doing: str, **options: Any) -> Pipeline[Any]:
+        decoder = read_events(inputs, prefix="")
+        pipeline = Pipeline(SERVICE, decoder, handle, self.dead, doing=doing, **options)
+        self.pipelines.append(pipeline)
+        return pipeline
+
+
+async def consume(records: Sequence[Record], wiring: Wiring, dead: DeadLetters) -> None:
+    """One batch through the subscriber's pipeline."""
+    service = Service(dead)
+    consume_events(service, wiring)  # type: ignore[arg-type]
+    (pipeline,) = service.pipelines
+    await pipeline(records)
 
 
 async def test_a_batch_is_saved_in_one_write_for_all_its_complaints(rules: Any) -> None:  # noqa: F811

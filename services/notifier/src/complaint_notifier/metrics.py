@@ -4,7 +4,6 @@ channel)."""
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-SERVICE = "notifier"
 LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600)
 
 

@@ -1,10 +1,12 @@
-"""What the routes, the subscriber and the scheduler need, built in the lifespan."""
+"""What the routes, the subscriber and the scheduler share, found on `app.state`."""
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+
+from complaint_runtime import Wiring as Shared
+from complaint_runtime import wiring_of
 
 from ..metrics import NotifierMetrics
 from ..service_layer import Notifier
@@ -12,27 +14,11 @@ from ..settings import NotifierSettings
 
 
 @dataclass
-class Wiring:
+class Wiring(Shared[Notifier]):
+    """`ready()`: the use cases' context, there while the service runs."""
+
     settings: NotifierSettings
     metrics: NotifierMetrics
-    notifier: Notifier | None = None  # set once the clients are open
-    store_ping: Callable[[], Awaitable[None]] | None = None
-
-    def ready(self) -> Notifier:
-        if self.notifier is None:
-            raise ConnectionError("the notifier is starting or stopping")
-        return self.notifier
-
-    async def ping_store(self) -> None:
-        """Readiness: the database answers."""
-        if self.store_ping is None:
-            raise ConnectionError("no database client")
-        await self.store_ping()
 
 
-def wiring(request: Request) -> Wiring:
-    found: Wiring = request.app.state.wiring
-    return found
-
-
-WiringDep = Annotated[Wiring, Depends(wiring)]
+WiringDep = Annotated[Wiring, Depends(wiring_of)]

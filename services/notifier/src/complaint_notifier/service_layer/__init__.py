@@ -1,7 +1,7 @@
 """The notifier's use cases, one function each; they see the outside world through ports."""
 
 from .context import Notifier, SendOptions
-from .incoming_events import record_batch, record_events
+from .incoming_events import record_batch
 from .queries import deadlines_of
 from .rules import Rules
 from .scheduler import Dispatcher, send_due
@@ -13,6 +13,5 @@ __all__ = [
     "SendOptions",
     "deadlines_of",
     "record_batch",
-    "record_events",
     "send_due",
 ]

@@ -1,12 +1,10 @@
-"""Everything a use case needs, built once at start-up (app.py) and passed in."""
+"""Everything a use case needs, built once at start-up (bootstrap.py) and passed in."""
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
 
 from complaint_events import NoticeChannel
-from complaint_runtime import until_done
 
 from ..domain import Clock
 from ..metrics import NotifierMetrics
@@ -23,7 +21,6 @@ from .ports import (
 from .rules import Rules
 
 PRODUCER = "notifier"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -49,11 +46,3 @@ class Notifier:
     metrics: NotifierMetrics
     options: SendOptions = SendOptions()
     numbers: ComplaintNumbers | None = None  # REST: a complaint by its TS- number
-
-
-async def persist(what: str, call: Callable[[], Awaitable[T]]) -> T:
-    """Retry while MongoDB or Kafka is unavailable: what was done must be recorded."""
-    async for attempt in until_done(what):
-        with attempt:
-            return await call()
-    raise AssertionError("until_done never stops retrying")

@@ -13,8 +13,9 @@ import logging
 from typing import Any
 
 from complaint_events import Envelope, NoticeFailed, NoticeSent, decode, encode, new_event
+from complaint_runtime import persistently
 
-from .context import PRODUCER, Notifier, persist
+from .context import PRODUCER, Notifier
 from .ports import Delivery, DeliveryFailed, EntryStatus, Outcome
 
 log = logging.getLogger("complaints.notifier.delivery")
@@ -24,7 +25,7 @@ ERROR_MAX = 500
 async def deliver(ctx: Notifier, delivery: Delivery, attempt: int) -> bool:
     """True when the person got the message, now or in an earlier attempt at the notice."""
     if attempt > 1:
-        done = await persist("read outcome", lambda: ctx.deliveries.outcome(delivery.key))
+        done = await persistently("read outcome", lambda: ctx.deliveries.outcome(delivery.key))
         if done is not None:
             # It may not have reached Kafka before the crash: publish the same event again.
             await _publish(ctx, decode(done.event.encode()))
@@ -48,7 +49,7 @@ async def deliver(ctx: Notifier, delivery: Delivery, attempt: int) -> bool:
 async def _sent(ctx: Notifier, delivery: Delivery, number: int) -> None:
     event = _event(NoticeSent, delivery, number)
     outcome = Outcome(EntryStatus.SENT, encode(event).decode())
-    await persist(
+    await persistently(
         "record sent", lambda: ctx.deliveries.record(delivery.key, outcome, ctx.clock.now())
     )
     await _publish(ctx, event)
@@ -61,7 +62,7 @@ async def _failed(
     event = _event(NoticeFailed, delivery, number, error=reason[:ERROR_MAX], final=final)
     if final:
         outcome = Outcome(EntryStatus.FAILED, encode(event).decode())
-        await persist(
+        await persistently(
             "record failed", lambda: ctx.deliveries.record(delivery.key, outcome, ctx.clock.now())
         )
     await _publish(ctx, event)
@@ -99,4 +100,4 @@ def _event(
 
 
 async def _publish(ctx: Notifier, event: Envelope[Any]) -> None:
-    await persist("publish notice event", lambda: ctx.publisher.publish(event))
+    await persistently("publish notice event", lambda: ctx.publisher.publish(event))

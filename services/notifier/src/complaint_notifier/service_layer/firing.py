@@ -11,11 +11,12 @@ import logging
 from datetime import datetime
 
 from complaint_events import DeadlineBreached, NoticeKind, decode, encode, new_event
+from complaint_runtime import persistently
 
 from ..domain import PlannedNotice, next_progress_notice
 from .complaint_record import ComplaintRecord
 from .composing import compose, still_wanted
-from .context import PRODUCER, Notifier, persist
+from .context import PRODUCER, Notifier
 from .delivering import deliver
 from .ports import EntryStatus
 
@@ -61,7 +62,7 @@ async def announce_breach(
         severity=severity,
     )
     event = new_event(payload, producer=PRODUCER, complaint_id=notice.complaint_id, occurred_at=due)
-    stored, source, new = await persist(
+    stored, source, new = await persistently(
         "record breach",
         lambda: ctx.breaches.record(notice.deadline_id or "", encode(event).decode(), SCHEDULER),
     )
@@ -70,7 +71,7 @@ async def announce_breach(
     if new or (source == SCHEDULER and attempt > 1):
         # After a takeover the first sender may have died before Kafka took the event.
         again = decode(stored.encode())
-        await persist("publish breach", lambda: ctx.publisher.publish(again))
+        await persistently("publish breach", lambda: ctx.publisher.publish(again))
 
 
 async def schedule_next_progress(
@@ -90,4 +91,4 @@ async def schedule_next_progress(
         notice.department,
     )
     if following is not None:
-        await persist("schedule progress", lambda: ctx.schedule.add([following], taken_at))
+        await persistently("schedule progress", lambda: ctx.schedule.add([following], taken_at))

@@ -29,10 +29,6 @@ log = logging.getLogger("complaints.notifier.recording")
 CONSUMER = "consumer"
 
 
-async def record_events(ctx: Notifier, complaint_id: str, events: Sequence[Envelope[Any]]) -> None:
-    await record_batch(ctx, {complaint_id: events})
-
-
 async def record_batch(ctx: Notifier, events: Mapping[str, Sequence[Envelope[Any]]]) -> None:
     """Each complaint's events, in order; complaints of a batch together."""
     stored = await ctx.complaints.load_many(events)

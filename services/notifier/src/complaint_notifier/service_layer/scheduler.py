@@ -12,9 +12,9 @@ import asyncio
 import logging
 from datetime import datetime
 
-from complaint_runtime import TRANSIENT
+from complaint_runtime import TRANSIENT, persistently
 
-from .context import Notifier, persist
+from .context import Notifier
 from .firing import fire
 from .ports import EntryStatus, ScheduledEntry
 
@@ -100,7 +100,7 @@ async def send_due(ctx: Notifier) -> int:
 
 
 async def _mark(ctx: Notifier, entry: ScheduledEntry, status: EntryStatus, attempt: int) -> None:
-    await persist(
+    await persistently(
         "record notice status", lambda: ctx.schedule.mark([entry], status, attempt=attempt)
     )
 
