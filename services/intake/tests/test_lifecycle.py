@@ -23,10 +23,10 @@ from complaint_intake.domain.lifecycle import (
     classified,
 )
 from complaint_intake.domain.policy_terms import unknown_terms
-from complaint_intake.settings import REPO_DEPLOY
+from complaint_runtime import DATA_DIR
 
 pytestmark = pytest.mark.unit
-PRESETS = REPO_DEPLOY / "policies"
+PRESETS = DATA_DIR / "policies"
 
 
 NO_STEPS = Steps()

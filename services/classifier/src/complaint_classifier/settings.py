@@ -1,24 +1,14 @@
 """The classifier's settings: the shared ones (see complaint_runtime) and its own, from the env."""
 
-from pathlib import Path
-
 from pydantic import Field
 
-from complaint_runtime import ServiceSettings
-
-REPO_DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
+from complaint_runtime import BatchSize, BatchWaitMs, ServiceSettings
 
 
 class ClassifierSettings(ServiceSettings):
     mongodb_database: str = Field("classifier", description="The classifier's own database.")
     http_port: int = Field(8002, ge=1, le=65535, description="Port of the HTTP server.")
 
-    policies_dir: Path = Field(
-        REPO_DEPLOY / "policies",
-        description="Folder of policy presets; the classifier reads "
-        "<policy-id>/classification.yaml (every one must be valid, or the service stops).",
-        validation_alias="POLICIES_DIR",
-    )
     policy_by_source: dict[str, str] = Field(
         default_factory=dict,
         description='Policy id per source system, as JSON: {"his": "hospital"}, over the '
@@ -33,20 +23,8 @@ class ClassifierSettings(ServiceSettings):
         "routing file's `default`).",
         validation_alias="CLASSIFIER_DEFAULT_POLICY",
     )
-    kafka_batch_size: int = Field(
-        500,
-        ge=1,
-        le=10_000,
-        description="Most events consumed together.",
-        validation_alias="CLASSIFIER_KAFKA_BATCH_SIZE",
-    )
-    kafka_batch_wait_ms: int = Field(
-        50,
-        ge=0,
-        le=10_000,
-        description="How long the consumer waits to fill a batch.",
-        validation_alias="CLASSIFIER_KAFKA_BATCH_WAIT_MS",
-    )
+    kafka_batch_size: BatchSize = Field(500, validation_alias="CLASSIFIER_KAFKA_BATCH_SIZE")
+    kafka_batch_wait_ms: BatchWaitMs = Field(50, validation_alias="CLASSIFIER_KAFKA_BATCH_WAIT_MS")
     concurrency: int = Field(
         32,
         ge=1,

@@ -1,25 +1,16 @@
 """Intake's settings: the shared ones (see complaint_runtime) plus those below, from the env."""
 
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
 from complaint_events import Channel
-from complaint_runtime import ServiceSettings
-
-REPO_DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
+from complaint_runtime import BatchSize, BatchWaitMs, ServiceSettings
 
 
 class IntakeSettings(ServiceSettings):
     mongodb_database: str = Field("intake", description="Intake's own database.")
     http_port: int = Field(8001, ge=1, le=65535, description="Port of the HTTP server.")
-    policies_dir: Path = Field(
-        REPO_DEPLOY / "policies",
-        description="Folder of policy presets; intake checks commands against each "
-        "<policy-id>/classification.yaml and lifecycle.yaml.",
-        validation_alias="POLICIES_DIR",
-    )
     consume_classifications: bool = Field(
         True,
         description="Consume the classified topic to follow each complaint's lifecycle state "
@@ -67,13 +58,7 @@ class IntakeSettings(ServiceSettings):
         description="Consume the submitted topic (off: a REST-only replica).",
         validation_alias="INTAKE_CONSUME_SUBMISSIONS",
     )
-    kafka_batch_size: int = Field(
-        1000,
-        ge=1,
-        le=10_000,
-        description="Most submissions consumed and written together.",
-        validation_alias="INTAKE_KAFKA_BATCH_SIZE",
-    )
+    kafka_batch_size: BatchSize = Field(1000, validation_alias="INTAKE_KAFKA_BATCH_SIZE")
     kafka_parts: int = Field(
         4,
         ge=1,
@@ -81,13 +66,7 @@ class IntakeSettings(ServiceSettings):
         description="Parts (by message key) a consumed batch is written in concurrently.",
         validation_alias="INTAKE_KAFKA_PARTS",
     )
-    kafka_batch_wait_ms: int = Field(
-        50,
-        ge=0,
-        le=10_000,
-        description="Longest wait to fill a consumed batch (ms).",
-        validation_alias="INTAKE_KAFKA_BATCH_WAIT_MS",
-    )
+    kafka_batch_wait_ms: BatchWaitMs = Field(50, validation_alias="INTAKE_KAFKA_BATCH_WAIT_MS")
     http_batch_size: int = Field(
         200,
         ge=1,

@@ -53,6 +53,13 @@ class ServiceSettings(BaseSettings):
     kafka_batch_size: BatchSize = 500
     kafka_batch_wait_ms: BatchWaitMs = 50
 
+    policies_dir: Path = Field(
+        DATA_DIR / "policies",
+        description="Folder of the policy presets, a <policy-id>/ folder each with the YAML "
+        "files the services read (classification, lifecycle, deadlines, retention).",
+        validation_alias="POLICIES_DIR",
+    )
+
     mongodb_uri: str = Field("mongodb://127.0.0.1:27117/", description="MongoDB connection URI.")
     mongodb_database: str = Field("complaints", description="This service's own database.")
 
