@@ -178,18 +178,32 @@ def runtime_section() -> list[str]:
     ]
     for field_name, variable in zip(ServiceSettings.model_fields, shared.values(), strict=True):
         defaults = {
-            service: default_text(cls.model_fields[field_name]) for service, cls in classes.items()
+            service: default_text(cls.model_fields[field_name])
+            for service, cls in classes.items()
+            if not _renamed(cls, field_name)
         }
         default = variable.default
-        if len(set(defaults.values())) > 1 or variable.default not in defaults.values():
+        if not defaults:
+            default = f"{default} (each service reads a variable of its own, below)"
+        elif len(set(defaults.values())) > 1 or variable.default not in defaults.values():
             default = ", ".join(f"{service}: {value}" for service, value in defaults.items())
         lines.append(row(variable, default))
     return lines
 
 
+def _renamed(cls: type[ServiceSettings], field_name: str) -> bool:
+    """A shared setting the service reads from a variable of its own (INTAKE_KAFKA_BATCH_SIZE)."""
+    shared = env_name(field_name, ServiceSettings.model_fields[field_name])
+    return env_name(field_name, cls.model_fields[field_name]) != shared
+
+
 def service_section(service: str) -> list[str]:
     cls = settings_class(service)
-    own = [name for name in cls.model_fields if name not in ServiceSettings.model_fields]
+    own = [
+        name
+        for name in cls.model_fields
+        if name not in ServiceSettings.model_fields or _renamed(cls, name)
+    ]
     lines = [
         f"## {service} (`complaint_{service}.settings.{cls.__name__}`)",
         "",

@@ -47,8 +47,8 @@ from complaint_archive.entrypoints.http_complaints import complaints_router
 from complaint_archive.entrypoints.http_reports import reports_router
 from complaint_archive.metrics import ArchiveMetrics
 from complaint_archive.service_layer import Archive, Delivered, archive_events, log_entry
-from complaint_archive.settings import REPO_DEPLOY, ArchiveSettings
-from complaint_runtime import ApiKeys
+from complaint_archive.settings import ArchiveSettings
+from complaint_runtime import DATA_DIR, ApiKeys
 from complaint_runtime.auth import KeyEntry, digest
 
 from .synthetic import complaint_events
@@ -235,7 +235,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         queries=ArchiveQueries(database, text_index=text_index),
         files=AttachmentFiles(database),
         publisher=Discard(),
-        policies=load_retention(REPO_DEPLOY / "policies", default_years=5),
+        policies=load_retention(DATA_DIR / "policies", default_years=5),
         metrics=ArchiveMetrics(CollectorRegistry()),
         clock=lambda: NOW,
     )

@@ -21,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from complaint_archive.adapters.policies import load_retention
 from complaint_archive.metrics import ArchiveMetrics
 from complaint_archive.service_layer import Archive, Delivered, archive_events
-from complaint_archive.settings import REPO_DEPLOY
+from complaint_runtime import DATA_DIR
 
 from .synthetic import complaint_events
 
@@ -61,7 +61,7 @@ async def run(complaints: int, batch: int, seed: int) -> None:
         queries=None,  # type: ignore[arg-type]
         files=None,  # type: ignore[arg-type]
         publisher=None,  # type: ignore[arg-type]
-        policies=load_retention(REPO_DEPLOY / "policies", default_years=5),
+        policies=load_retention(DATA_DIR / "policies", default_years=5),
         metrics=ArchiveMetrics(CollectorRegistry()),
         clock=lambda: datetime.now(UTC),
     )

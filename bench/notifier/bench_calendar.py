@@ -9,7 +9,8 @@ import random
 import timeit
 from datetime import UTC, datetime, timedelta
 
-from complaint_notifier.domain import REPO_DEPLOY_DIR, Unit, load_calendar
+from complaint_notifier.domain import Unit, load_calendar
+from complaint_runtime import DATA_DIR
 
 CALLS = 20_000
 CASES = [
@@ -23,7 +24,7 @@ CASES = [
 
 
 def main() -> None:
-    calendar = load_calendar(REPO_DEPLOY_DIR / "calendars" / "cn-mainland.yaml")
+    calendar = load_calendar(DATA_DIR / "calendars" / "cn-mainland.yaml")
     first_sum = timeit.timeit(
         lambda: calendar.add(datetime(2026, 6, 1, tzinfo=UTC), 8, Unit.WORKING_HOURS), number=1
     )

@@ -35,13 +35,13 @@ from complaint_notifier.adapters.kafka import KafkaPublisher
 from complaint_notifier.adapters.outcomes_and_breaches import MongoBreaches, MongoDeliveryLog
 from complaint_notifier.adapters.schedule import MongoClaims, MongoSchedule
 from complaint_notifier.adapters.smtp import SmtpSender
-from complaint_notifier.domain import REPO_DEPLOY_DIR, SystemClock
+from complaint_notifier.domain import SystemClock
 from complaint_notifier.metrics import NotifierMetrics
 from complaint_notifier.service_layer import Dispatcher, Notifier, Rules, SendOptions
 from complaint_notifier.service_layer.complaint_record import ComplaintRecord
 from complaint_notifier.service_layer.replanning import adopt, replan
 from complaint_notifier.settings import NotifierSettings
-from complaint_runtime import make_broker
+from complaint_runtime import DATA_DIR, make_broker
 from deploy.local.topics import delete_topics, ensure_topics
 
 POLICY = """
@@ -98,7 +98,7 @@ def rules(folder: Path) -> Rules:
     (folder / "directory.yaml").write_text(DIRECTORY)
     return Rules.load(
         policies_dir=folder / "policies",
-        calendars_dir=REPO_DEPLOY_DIR / "calendars",
+        calendars_dir=DATA_DIR / "calendars",
         directory_file=folder / "directory.yaml",
     )
 

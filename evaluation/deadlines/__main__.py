@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from complaint_notifier.domain import (
-    REPO_DEPLOY_DIR,
     Classification,
     ComplaintEvent,
     load_calendars,
     load_deadline_policies,
     plan_complaint,
 )
+from complaint_runtime import DATA_DIR
 
 from . import oracle
 
@@ -117,8 +117,8 @@ def evaluate(path: Path, policies: Any, calendars: Any) -> tuple[str, list[Outco
 
 
 def main(argv: list[str]) -> int:
-    calendars = load_calendars(REPO_DEPLOY_DIR / "calendars")
-    policies = load_deadline_policies(REPO_DEPLOY_DIR / "policies", calendars)
+    calendars = load_calendars(DATA_DIR / "calendars")
+    policies = load_deadline_policies(DATA_DIR / "policies", calendars)
     unsound = disagreeing = 0
     print("deadline evaluation: hand-worked dues, checked against chinesecalendar, vs the planner")
     for path in sorted(SCENARIOS.glob("*.yaml")):

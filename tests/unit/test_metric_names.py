@@ -24,7 +24,7 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from complaint_runtime import ApiKeys
+from complaint_runtime import ApiKeys, shell
 
 pytestmark = pytest.mark.unit
 
@@ -73,7 +73,7 @@ def registry_of(service: str, monkeypatch: pytest.MonkeyPatch) -> CollectorRegis
         made.append(CollectorRegistry(*args, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(app_module, "CollectorRegistry", recording_registry)
+    monkeypatch.setattr(shell, "CollectorRegistry", recording_registry)
     build_args: dict[str, Any] = {}
     if "keys" in app_module.build.__code__.co_varnames:
         build_args["keys"] = ApiKeys([], "50/second")

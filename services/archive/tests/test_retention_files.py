@@ -4,7 +4,7 @@ import pytest
 
 from complaint_archive.adapters.policies import RetentionFileError, load_retention
 from complaint_archive.domain import RetentionRule
-from complaint_archive.settings import REPO_DEPLOY
+from complaint_runtime import DATA_DIR
 
 pytestmark = pytest.mark.unit
 PRESETS = {
@@ -18,7 +18,7 @@ PRESETS = {
 
 
 def test_every_preset_has_a_retention_rule():
-    policies = load_retention(REPO_DEPLOY / "policies", default_years=5)
+    policies = load_retention(DATA_DIR / "policies", default_years=5)
     assert set(policies.by_policy) == PRESETS
     assert policies.rule_for("pharma-quality") == RetentionRule(
         years_after_closure=1, years_after_product_expiry=1

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import settings
 
 from complaint_notifier.domain import (
-    REPO_DEPLOY_DIR,
     BusinessCalendar,
     DeadlinePolicy,
     Directory,
@@ -16,6 +15,7 @@ from complaint_notifier.domain import (
     load_directory,
 )
 from complaint_notifier.settings import NotifierSettings
+from complaint_runtime import DATA_DIR
 
 from .live import HookSink, SmtpSink, keys_file, notifier_settings, write_directory
 
@@ -26,7 +26,7 @@ if os.environ.get("NOTIFIER_HYPOTHESIS_THOROUGH"):
 
 @pytest.fixture(scope="session")
 def deploy_dir() -> Path:
-    return REPO_DEPLOY_DIR
+    return DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -42,8 +42,9 @@ from complaint_events import (
     topic_name,
 )
 from complaint_notifier.app import build
-from complaint_notifier.domain import REPO_DEPLOY_DIR, Clock
+from complaint_notifier.domain import Clock
 from complaint_notifier.settings import NotifierSettings
+from complaint_runtime import DATA_DIR
 from complaint_runtime.auth import digest
 
 DATA = Path(__file__).parent / "data"
@@ -202,7 +203,7 @@ def notifier_settings(
         "topic_prefix": prefix,
         "consumer_group_prefix": f"{prefix}group",
         "policies_dir": DATA / "policies",
-        "calendars_dir": REPO_DEPLOY_DIR / "calendars",
+        "calendars_dir": DATA_DIR / "calendars",
         "directory_file": directory,
         "smtp_host": "127.0.0.1",
         "smtp_port": smtp.port,

@@ -6,12 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from complaint_notifier.domain import REPO_DEPLOY_DIR, BusinessCalendar, Unit, load_calendars
+from complaint_notifier.domain import BusinessCalendar, Unit, load_calendars
+from complaint_runtime import DATA_DIR
 from services.notifier.tests.support import berlin_office, night_shift
 
 pytestmark = pytest.mark.unit
 
-CALENDARS = {**load_calendars(REPO_DEPLOY_DIR / "calendars")}
+CALENDARS = {**load_calendars(DATA_DIR / "calendars")}
 CALENDARS |= {"berlin-office": berlin_office(), "night-shift": night_shift()}
 MICROSECOND = timedelta(microseconds=1)
 

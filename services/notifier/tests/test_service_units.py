@@ -26,13 +26,14 @@ from complaint_events import (
 from complaint_notifier.adapters.documents import record_from_doc, record_to_doc
 from complaint_notifier.adapters.smtp import message
 from complaint_notifier.adapters.webhook import signature, verify
-from complaint_notifier.domain import REPO_DEPLOY_DIR, Recipient
+from complaint_notifier.domain import Recipient
 from complaint_notifier.service_layer import Rules
 from complaint_notifier.service_layer.complaint_record import ComplaintRecord
 from complaint_notifier.service_layer.composing import compose, still_wanted
 from complaint_notifier.service_layer.ports import Delivery
 from complaint_notifier.service_layer.replanning import adopt, replan
 from complaint_notifier.settings import NotifierSettings
+from complaint_runtime import DATA_DIR
 
 from .live import DATA, NAME, PHONE, SECRET, classified, complaint_id, event, received
 
@@ -57,7 +58,7 @@ def rules(tmp_path_factory: pytest.TempPathFactory) -> Rules:
     path.write_text(yaml.safe_dump({"people": people, "roles": roles}))
     return Rules.load(
         policies_dir=DATA / "policies",
-        calendars_dir=REPO_DEPLOY_DIR / "calendars",
+        calendars_dir=DATA_DIR / "calendars",
         directory_file=path,
         default_language="zh",
     )
@@ -354,5 +355,5 @@ def test_settings_come_from_the_environment_names_the_deployment_uses(
 
 def test_the_default_data_folders_are_the_repositorys() -> None:
     settings = _settings()
-    assert settings.policies_dir == REPO_DEPLOY_DIR / "policies" and settings.policies_dir.is_dir()
+    assert settings.policies_dir == DATA_DIR / "policies" and settings.policies_dir.is_dir()
     assert settings.directory_file.is_file() and settings.calendars_dir.is_dir()

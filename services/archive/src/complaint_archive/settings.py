@@ -1,12 +1,9 @@
 """The archive's settings: the shared ones (see complaint_runtime) and its own, from the env."""
 
-from pathlib import Path
-
 from pydantic import Field
 
-from complaint_runtime import ServiceSettings
+from complaint_runtime import BatchSize, BatchWaitMs, ServiceSettings
 
-REPO_DEPLOY = Path(__file__).resolve().parents[4] / "deploy"
 DEFAULT_TYPES = (
     "image/jpeg",
     "image/png",
@@ -28,11 +25,6 @@ class ArchiveSettings(ServiceSettings):
     mongodb_database: str = Field("archive", description="The archive's own database.")
     http_port: int = Field(8004, ge=1, le=65535, description="Port of the HTTP server.")
 
-    policies_dir: Path = Field(
-        REPO_DEPLOY / "policies",
-        description="Folder of policy presets; the archive reads <policy-id>/retention.yaml.",
-        validation_alias="POLICIES_DIR",
-    )
     default_retention_years: int = Field(
         5,
         ge=0,
@@ -40,20 +32,8 @@ class ArchiveSettings(ServiceSettings):
         description="Years a complaint of a policy without retention.yaml is kept after it ended.",
         validation_alias="ARCHIVE_DEFAULT_RETENTION_YEARS",
     )
-    kafka_batch_size: int = Field(
-        500,
-        ge=1,
-        le=10_000,
-        description="Most events consumed and written together.",
-        validation_alias="ARCHIVE_KAFKA_BATCH_SIZE",
-    )
-    kafka_batch_wait_ms: int = Field(
-        100,
-        ge=0,
-        le=10_000,
-        description="How long the consumer waits to fill a batch.",
-        validation_alias="ARCHIVE_KAFKA_BATCH_WAIT_MS",
-    )
+    kafka_batch_size: BatchSize = Field(500, validation_alias="ARCHIVE_KAFKA_BATCH_SIZE")
+    kafka_batch_wait_ms: BatchWaitMs = Field(100, validation_alias="ARCHIVE_KAFKA_BATCH_WAIT_MS")
     consume: bool = Field(
         True,
         description="Consume the topics (off: REST only, e.g. a read replica of the API).",

@@ -6,10 +6,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
-from complaint_runtime import ServiceSettings
+from complaint_runtime import DATA_DIR, BatchSize, BatchWaitMs, ServiceSettings
 from complaint_runtime.settings import PLACEHOLDERS
-
-from .domain import REPO_DEPLOY_DIR
 
 MIN_SECRET_LENGTH = 32
 
@@ -23,18 +21,13 @@ class NotifierSettings(ServiceSettings):
     mongodb_database: str = Field("notifier", description="The notifier's own database.")
     http_port: int = Field(8003, ge=1, le=65535, description="Port of the HTTP server.")
 
-    policies_dir: Path = Field(
-        REPO_DEPLOY_DIR / "policies",
-        description="Folder of <policy-id>/deadlines.yaml files.",
-        validation_alias="POLICIES_DIR",
-    )
     calendars_dir: Path = Field(
-        REPO_DEPLOY_DIR / "calendars",
+        DATA_DIR / "calendars",
         description="Folder of <calendar-id>.yaml business calendars.",
         validation_alias="CALENDARS_DIR",
     )
     directory_file: Path = Field(
-        REPO_DEPLOY_DIR / "directory.yaml",
+        DATA_DIR / "directory.yaml",
         description="Who holds each recipient role (directory.yaml).",
         validation_alias="DIRECTORY_FILE",
     )
@@ -162,20 +155,8 @@ class NotifierSettings(ServiceSettings):
         description="Run the scheduler that sends due notices (off: a planning-only replica).",
         validation_alias="NOTIFIER_SEND",
     )
-    kafka_batch_size: int = Field(
-        200,
-        ge=1,
-        le=10_000,
-        description="Most events consumed and handled together.",
-        validation_alias="NOTIFIER_KAFKA_BATCH_SIZE",
-    )
-    kafka_batch_wait_ms: int = Field(
-        50,
-        ge=0,
-        le=10_000,
-        description="Longest wait to fill a consumed batch (ms).",
-        validation_alias="NOTIFIER_KAFKA_BATCH_WAIT_MS",
-    )
+    kafka_batch_size: BatchSize = Field(200, validation_alias="NOTIFIER_KAFKA_BATCH_SIZE")
+    kafka_batch_wait_ms: BatchWaitMs = Field(50, validation_alias="NOTIFIER_KAFKA_BATCH_WAIT_MS")
     display_timezone: str = Field(
         "Asia/Shanghai",
         description="Zone of the times written in immediate reports (clocks use their calendar's).",

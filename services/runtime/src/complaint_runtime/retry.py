@@ -98,8 +98,9 @@ async def persistently(what: str, call: Callable[[], Awaitable[T]]) -> T:
     costs more CPU than a database round trip, and nearly always nothing fails."""
     try:
         return await call()
-    except TRANSIENT:
-        pass
+    except Exception as error:
+        if not is_transient(error):
+            raise
     async for attempt in until_done(what):
         with attempt:
             return await call()
@@ -111,8 +112,9 @@ async def briefly(what: str, call: Callable[[], Awaitable[T]], *, seconds: float
     raised (HTTP answers 503). The first attempt runs without a retrier, as above."""
     try:
         return await call()
-    except TRANSIENT:
-        pass
+    except Exception as error:
+        if not is_transient(error):
+            raise
     async for attempt in for_a_while(what, seconds=seconds):
         with attempt:
             return await call()

@@ -23,13 +23,13 @@ INPUTS = tuple(
 
 
 def consume_events(service: Service, wiring: Wiring) -> None:
-    pipeline = service.consume(
+    service.consume(
         *INPUTS,
         handle=handler(wiring.ready),
         doing="store",
         batch_size=wiring.metrics.batch_size.observe,
+        group=by_complaint,
     )
-    pipeline.group = by_complaint  # a failing batch is taken apart complaint by complaint
 
 
 def handler(ready: Callable[[], Archive]) -> Handle:

@@ -24,7 +24,6 @@ from .clock_state import (
 from .directory import Directory, Recipient, load_directory, recipients
 from .events import ComplaintEvent, from_envelope
 from .files import DataFileError
-from .locations import REPO_DEPLOY_DIR
 from .notices import PlannedNotice, clock_notices, progress_notice, reminder_time
 from .planning import (
     ComplaintPlan,
@@ -47,7 +46,6 @@ from .rendering import ComplaintSummary, RenderedNotice, notice_context, render,
 from .units import Duration, Unit
 
 __all__ = [
-    "REPO_DEPLOY_DIR",
     "AddressedNotice",
     "BusinessCalendar",
     "CalendarRules",

@@ -30,5 +30,4 @@ def consume_events(service: Service, wiring: Wiring) -> None:
         if events:
             await record_batch(wiring.ready(), events)
 
-    pipeline = service.consume(*INPUTS, handle=handle, doing="plan")
-    pipeline.group = by_complaint  # a failing batch is taken apart complaint by complaint
+    service.consume(*INPUTS, handle=handle, doing="plan", group=by_complaint)
