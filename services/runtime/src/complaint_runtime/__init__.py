@@ -14,7 +14,6 @@ from .consumer import (
 from .dead_letters import DeadLetters
 from .kafka import (
     admin_client,
-    batch_subscriber,
     group_id,
     make_broker,
     publish,
@@ -60,7 +59,6 @@ __all__ = [
     "Wiring",
     "admin_client",
     "api_keys",
-    "batch_subscriber",
     "briefly",
     "by_complaint",
     "configure_logging",

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.coordinator.assignors.range import RangePartitionAssignor
-from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.kafka.security import parse_security
-from faststream.message import StreamMessage
 from faststream.security import (
     BaseSecurity,
     SASLPlaintext,
@@ -143,49 +138,3 @@ async def publish_all(
         for event in events
     ]
     await asyncio.gather(*pending)
-
-
-BatchHandler = Callable[[Sequence[Any]], Awaitable[None]]
-
-
-def batch_subscriber(
-    broker: KafkaBroker,
-    settings: ServiceSettings,
-    service: str,
-    *specs: TopicSpec,
-    batch_size: int,
-    batch_wait_ms: int,
-    co_partitioned: bool = True,
-) -> Callable[[BatchHandler], Any]:
-    """Register `handle(records)` for raw aiokafka record batches of these topics.
-
-    The offsets commit only after `handle` returns (an exception seeks back, so the batch is
-    consumed again); FastStream does not decode the bodies, the handler does. With
-    `co_partitioned`, partition N of every topic goes to the same consumer (range assignment),
-    so one complaint's events on several topics meet in one process.
-    """
-    strategy = RangePartitionAssignor if co_partitioned else RoundRobinPartitionAssignor
-
-    def register(handle: BatchHandler) -> Any:
-        @broker.subscriber(
-            *(topic(settings, spec) for spec in specs),
-            group_id=group_id(settings, service),
-            batch=True,
-            max_records=batch_size,
-            batch_timeout_ms=batch_wait_ms,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
-            auto_offset_reset="earliest",
-            decoder=_undecoded,
-            partition_assignment_strategy=(strategy,),
-        )
-        async def on_batch(message: KafkaMessage) -> None:
-            raw = message.raw_message
-            await handle(raw if isinstance(raw, tuple | list) else (raw,))
-
-        return on_batch
-
-    return register
-
-
-async def _undecoded(message: StreamMessage[Any]) -> Any:
-    return message.body
