@@ -1,6 +1,6 @@
 """REST routes of reports (DOMAIN §6), each as JSON or CSV (`format=csv`)."""
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -29,6 +29,20 @@ Format = Annotated[Literal["json", "csv"], Query()]
 SHARE_COLUMNS = ("month", "count", "of", "rate")
 
 
+@dataclass(frozen=True)
+class Report:
+    """What a report over months of receipt is asked for, and by whom."""
+
+    months: tuple[str, str] | None
+    policy_id: str | None
+    source_systems: tuple[str, ...] | None
+    format: str
+
+    def period(self, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The query of the complaints it covers."""
+        return period(self.months, self.policy_id, extra, source_systems=self.source_systems)
+
+
 def months(start: str | None, end: str | None) -> tuple[str, str] | None:
     """The inclusive range of months of receipt; either end may be left open."""
     if start and end and start > end:
@@ -43,6 +57,17 @@ def reports_router(keys: ApiKeys) -> APIRouter:
         prefix="/reports", tags=["reports"], responses=problem_responses(401, 403, 422, 429, 503)
     )
     reader = Annotated[Caller, Depends(require(keys, "read"))]
+
+    async def asked_for(
+        caller: reader,
+        start: From = None,
+        end: To = None,
+        policy_id: Policy = None,
+        format: Format = "json",
+    ) -> Report:
+        return Report(months(start, end), policy_id, sources_of(caller), format)
+
+    Asked = Annotated[Report, Depends(asked_for)]
 
     @router.get("/annual-summary", response_model=list[AnnualRow])
     async def annual_summary(
@@ -68,98 +93,52 @@ def reports_router(keys: ApiKeys) -> APIRouter:
         return rows
 
     @router.get("/monthly-counts", response_model=list[MonthlyCount])
-    async def monthly(
-        caller: reader,
-        archive: ArchiveDep,
-        start: From = None,
-        end: To = None,
-        policy_id: Policy = None,
-        format: Format = "json",
-    ) -> Any:
+    async def monthly(archive: ArchiveDep, asked: Asked) -> Any:
         """Complaints received per month by category, severity and department (003·HB)."""
         keys = {"month": "$received_month"} | {name: f"${name}" for name in DIMENSIONS}
-        counts = await archive.queries.counts(
-            period(months(start, end), policy_id, source_systems=sources_of(caller)), keys
-        )
+        counts = await archive.queries.counts(asked.period(), keys)
         rows = [asdict(row) for row in monthly_counts(counts)]
-        if format == "csv":
+        if asked.format == "csv":
             return csv_response("monthly-counts", list(MonthlyCount.model_fields), rows)
         return rows
 
     @router.get("/on-time", response_model=list[StepOnTime])
-    async def on_time(
-        caller: reader,
-        archive: ArchiveDep,
-        start: From = None,
-        end: To = None,
-        policy_id: Policy = None,
-        format: Format = "json",
-    ) -> Any:
+    async def on_time(archive: ArchiveDep, asked: Asked) -> Any:
         """Per deadline step: how many finished deadlines were met in time."""
         keys = {
             "step": "$deadlines.step",
             "outcome": "$deadlines.outcome",
             "on_time": "$deadlines.on_time",
         }
-        match = period(months(start, end), policy_id, source_systems=sources_of(caller))
+        match = asked.period()
         counts = await archive.queries.counts(match, keys, unwind="deadlines")
         rows = on_time_by_step(counts)
-        if format == "csv":
+        if asked.format == "csv":
             return csv_response("on-time", list(StepOnTime.model_fields), rows)
         return rows
 
     @router.get("/closure-rate", response_model=Share)
-    async def closure_rate(
-        caller: reader,
-        archive: ArchiveDep,
-        start: From = None,
-        end: To = None,
-        policy_id: Policy = None,
-        format: Format = "json",
-    ) -> Any:
+    async def closure_rate(archive: ArchiveDep, asked: Asked) -> Any:
         """Closed complaints among those received, per month of receipt."""
         keys = {"month": "$received_month", "status": "$status"}
-        counts = await archive.queries.counts(
-            period(months(start, end), policy_id, source_systems=sources_of(caller)), keys
-        )
+        counts = await archive.queries.counts(asked.period(), keys)
         share = share_by_month(counts, "status", {"closed"}, None)
-        return _share(share, "closure-rate", format)
+        return _share(share, "closure-rate", asked.format)
 
     @router.get("/reply-accepted-rate", response_model=Share)
-    async def reply_accepted_rate(
-        caller: reader,
-        archive: ArchiveDep,
-        start: From = None,
-        end: To = None,
-        policy_id: Policy = None,
-        format: Format = "json",
-    ) -> Any:
+    async def reply_accepted_rate(archive: ArchiveDep, asked: Asked) -> Any:
         """Replies the complainant accepted among the replies they answered."""
         keys = {"month": "$received_month", "reply_outcome": "$reply_outcome"}
-        counts = await archive.queries.counts(
-            period(months(start, end), policy_id, source_systems=sources_of(caller)), keys
-        )
+        counts = await archive.queries.counts(asked.period(), keys)
         share = share_by_month(counts, "reply_outcome", {"accepted"}, {"accepted", "rejected"})
-        return _share(share, "reply-accepted-rate", format)
+        return _share(share, "reply-accepted-rate", asked.format)
 
     @router.get("/causes-pareto", response_model=list[CauseShare])
-    async def causes_pareto(
-        caller: reader,
-        archive: ArchiveDep,
-        start: From = None,
-        end: To = None,
-        policy_id: Policy = None,
-        format: Format = "json",
-    ) -> Any:
+    async def causes_pareto(archive: ArchiveDep, asked: Asked) -> Any:
         """Causes found by resolutions, most frequent first, with the cumulative share."""
-        match = period(
-            months(start, end),
-            policy_id,
-            {"cause": {"$ne": None}},
-            source_systems=sources_of(caller),
-        )
+        match = asked.period({"cause": {"$ne": None}})
         rows = pareto(await archive.queries.counts(match, {"cause": "$cause"}))
-        if format == "csv":
+        if asked.format == "csv":
             return csv_response("causes-pareto", list(CauseShare.model_fields), rows)
         return rows
 
