@@ -2,10 +2,11 @@
 serves the app `bootstrap.build` composes."""
 
 import sys
+from functools import partial
 
 from complaint_runtime import configure_logging, serve
 
-from .bootstrap import SERVICE, build
+from .bootstrap import SERVICE, build, command_archive
 from .entrypoints.commands import run_command
 from .settings import ArchiveSettings
 
@@ -15,7 +16,8 @@ __all__ = ["build", "main"]
 def main(argv: list[str] | None = None) -> None:
     settings = ArchiveSettings()
     configure_logging(SERVICE, settings.log_level)
-    code = run_command(argv, settings)
+    opener = partial(command_archive, settings)
+    code = run_command(argv, opener, purge_limit=settings.purge_batch_size)
     if code is not None:
         sys.exit(code)
     serve(build(settings), settings)

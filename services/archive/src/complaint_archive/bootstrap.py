@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
+from complaint_events import Envelope
 from complaint_runtime import (
     ApiKeys,
     Service,
@@ -99,6 +99,27 @@ async def open_archive(
         await client.close()
 
 
-def command_broker(settings: ArchiveSettings) -> KafkaBroker:
-    """A broker that only publishes (the purge command)."""
-    return make_broker(settings, service=SERVICE, registry=CollectorRegistry())
+class NoPublishing:
+    """A rebuild publishes nothing."""
+
+    async def publish(self, event: Envelope[Any]) -> None:
+        raise RuntimeError("the rebuild does not publish events")
+
+
+@contextlib.asynccontextmanager
+async def command_archive(settings: ArchiveSettings, *, publishing: bool) -> AsyncIterator[Archive]:
+    """The archive for a maintenance command, with a Kafka producer when it publishes."""
+    metrics = ArchiveMetrics(CollectorRegistry())
+    policies = retention_policies(settings)
+    if not publishing:
+        async with open_archive(settings, NoPublishing(), policies, metrics) as archive:
+            yield archive
+        return
+    broker = make_broker(settings, service=SERVICE, registry=CollectorRegistry())
+    await broker.start()
+    try:
+        publisher = KafkaPublisher(broker, settings)
+        async with open_archive(settings, publisher, policies, metrics) as archive:
+            yield archive
+    finally:
+        await broker.stop()

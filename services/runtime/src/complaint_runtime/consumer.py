@@ -193,6 +193,8 @@ class Pipeline(Generic[T]):
             return
         try:
             verdicts = await persistently(self.doing, lambda: self.handle(batch))
+            found = zip(batch, verdicts or [None] * len(batch), strict=True)
+            refused = [(consumed.record, why) for consumed, why in found if why is not None]
         except Exception as error:
             if len(batch) == 1:
                 await self._failed(batch[0], error)
@@ -200,9 +202,7 @@ class Pipeline(Generic[T]):
                 log.warning("batch failed, taking it apart", extra={"error": type(error).__name__})
                 await self._narrow(batch)
             return
-        if verdicts is not None:
-            found = zip(batch, verdicts, strict=True)
-            await self._refuse([(c.record, v) for c, v in found if v is not None])
+        await self._refuse(refused)
 
     async def _narrow(self, batch: Sequence[Consumed[T]]) -> None:
         groups: dict[object, list[Consumed[T]]] = {}

@@ -4,24 +4,15 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from prometheus_client import CollectorRegistry
+from ..service_layer import Archive, rebuild, request_purges
 
-from complaint_events import Envelope
-
-from ..adapters.kafka import KafkaPublisher
-from ..bootstrap import command_broker, open_archive, retention_policies
-from ..metrics import ArchiveMetrics
-from ..service_layer import rebuild, request_purges
-from ..settings import ArchiveSettings
-
-
-class NoPublishing:
-    """The rebuild publishes nothing."""
-
-    async def publish(self, event: Envelope[Any]) -> None:
-        raise RuntimeError("the rebuild does not publish events")
+Opener = Callable[..., AbstractAsyncContextManager[Archive]]
+"""`opener(publishing=...)`: the archive for a command, with a Kafka producer when it publishes
+(bootstrap.command_archive)."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -48,20 +39,18 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
-def run_command(argv: list[str] | None, settings: ArchiveSettings) -> int | None:
+def run_command(argv: list[str] | None, opener: Opener, *, purge_limit: int) -> int | None:
     """The exit code of the command asked for, or None when the service should run."""
     args = parser().parse_args(argv)
     if args.command == "rebuild":
-        return asyncio.run(_rebuild(settings, check=args.check))
+        return asyncio.run(_rebuild(opener, check=args.check))
     if args.command == "purge":
-        return asyncio.run(_purge(settings, limit=args.limit or settings.purge_batch_size))
+        return asyncio.run(_purge(opener, limit=args.limit or purge_limit))
     return None
 
 
-async def _rebuild(settings: ArchiveSettings, *, check: bool) -> int:
-    metrics = ArchiveMetrics(CollectorRegistry())
-    policies = retention_policies(settings)
-    async with open_archive(settings, NoPublishing(), policies, metrics) as archive:
+async def _rebuild(opener: Opener, *, check: bool) -> int:
+    async with opener(publishing=False) as archive:
         report = await rebuild(archive, write=not check)
     _print(
         rebuilt=report.documents,
@@ -73,17 +62,9 @@ async def _rebuild(settings: ArchiveSettings, *, check: bool) -> int:
     return 1 if check and report.different else 0
 
 
-async def _purge(settings: ArchiveSettings, *, limit: int) -> int:
-    broker = command_broker(settings)
-    await broker.start()
-    try:
-        publisher = KafkaPublisher(broker, settings)
-        metrics = ArchiveMetrics(CollectorRegistry())
-        policies = retention_policies(settings)
-        async with open_archive(settings, publisher, policies, metrics) as archive:
-            requested = await request_purges(archive, limit=limit)
-    finally:
-        await broker.stop()
+async def _purge(opener: Opener, *, limit: int) -> int:
+    async with opener(publishing=True) as archive:
+        requested = await request_purges(archive, limit=limit)
     _print(purges_requested=requested)
     return 0
 

@@ -1,4 +1,4 @@
-"""What every use case works with, built once at start-up (see `app.py`)."""
+"""What every use case works with, built once at start-up (in `bootstrap.py`)."""
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass

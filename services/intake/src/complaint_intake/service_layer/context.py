@@ -1,4 +1,4 @@
-"""What every intake use case works with, built once at start-up (see `app.py`)."""
+"""What every intake use case works with, built once at start-up (in `bootstrap.py`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
