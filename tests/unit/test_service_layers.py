@@ -108,3 +108,18 @@ def test_the_check_sees_each_kind_of_import(tmp_path: Path) -> None:
         "complaint_demo/domain/rules.py:1 imports complaint_demo.service_layer.ports",
         "complaint_demo/domain/rules.py:1 imports complaint_demo.service_layer.ports.Store",
     ]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_bootstrap_is_the_one_composition_root_and_only_the_process_imports_it(service: str):
+    """`bootstrap.py` composes the service; `app.py` only runs it; no layer reaches up to it."""
+    package = package_of(service)
+    assert (package / "bootstrap.py").is_file() and (package / "app.py").is_file()
+    reaching_up = [
+        f"{path.relative_to(package.parent)}:{line} imports {module}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name not in {"app.py", "bootstrap.py"}
+        for line, module in imported(path)
+        if module.split(".")[:2] in ([package.name, "bootstrap"], [package.name, "app"])
+    ]
+    assert reaching_up == []
