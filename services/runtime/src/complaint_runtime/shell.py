@@ -60,8 +60,9 @@ class Wiring(Generic[T]):
         await self.store_ping()
 
 
-def wiring_of(request: Request) -> Any:
-    """The service's `Wiring`, for route dependencies."""
+async def wiring_of(request: Request) -> Any:
+    """The service's `Wiring`, for route dependencies (a coroutine: FastAPI would run a plain
+    function in its thread pool, on every request)."""
     return request.app.state.wiring
 
 

@@ -39,7 +39,7 @@ class Wiring(Shared[Archive]):
 
 
 async def archive(request: Request) -> Archive:
-    found: Wiring = wiring_of(request)
+    found: Wiring = await wiring_of(request)
     return found.ready()
 
 
