@@ -123,29 +123,27 @@ async def test_events_are_handled_and_garbage_is_dead_lettered_with_its_bytes(
         for line in dead
     ), dead
 
-    reader = AIOKafkaConsumer(
-        topic_name(REJECTED, topic_prefix),
-        bootstrap_servers=kafka_bootstrap,
-        auto_offset_reset="earliest",
-    )
-    await reader.start()
-    try:
-        letter = await letter_for(reader, original=b"\xff\xfe not json")
-    finally:
-        await reader.stop()
+    letter = await letter_for(kafka_bootstrap, topic_prefix, original=b"\xff\xfe not json")
     assert letter.payload.original_value == b"\xff\xfe not json"
     assert letter.payload.reason_codes == ["not_utf8"]
     assert letter.payload.source_topic == lifecycle
     assert letter.payload.rejected_by == "probe"
 
 
-async def letter_for(reader: AIOKafkaConsumer, *, original: bytes) -> Any:
+async def letter_for(bootstrap: str, prefix: str, *, original: bytes) -> Any:
     """The dead letter carrying these bytes (other tests' letters share the run's topic)."""
-    async with asyncio.timeout(30):
-        async for record in reader:
-            letter = decode(record.value)
-            if letter.payload.original_value == original:
-                return letter
+    reader = AIOKafkaConsumer(
+        topic_name(REJECTED, prefix), bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+    )
+    await reader.start()
+    try:
+        async with asyncio.timeout(30):
+            async for record in reader:
+                letter = decode(record.value)
+                if letter.payload.original_value == original:
+                    return letter
+    finally:
+        await reader.stop()
     raise AssertionError("no dead letter")
 
 
@@ -187,16 +185,7 @@ async def test_the_service_shell_consumes_through_the_pipeline_on_the_real_broke
 
     async with app.router.lifespan_context(app):
         await wait_for(lambda: good.event_id in handled, seconds=60)
-    reader = AIOKafkaConsumer(
-        topic_name(REJECTED, topic_prefix),
-        bootstrap_servers=kafka_bootstrap,
-        auto_offset_reset="earliest",
-    )
-    await reader.start()
-    try:
-        letter = await letter_for(reader, original=encode(poison))
-    finally:
-        await reader.stop()
+    letter = await letter_for(kafka_bootstrap, topic_prefix, original=encode(poison))
     assert poison.event_id not in handled
     assert letter.payload.rejected_by == "shell-probe"
     assert letter.complaint_id == poison_id
