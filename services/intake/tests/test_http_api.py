@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from complaint_intake.domain.numbers import complaint_number
+
 from .inprocess import CRM_ONLY, HOSPITAL_ONLY, READER, WRITER, Fakes, make_app, running
 from .samples import raw, submission
 
@@ -224,3 +226,18 @@ async def test_a_submission_may_name_its_policy_if_it_exists_and_the_key_may_use
     assert [named.status_code, other.status_code, routed.status_code] == [202, 403, 202]
     published = [event.payload.submission.policy_id for event in fakes.publisher.events]
     assert published == ["hospital", None]
+
+
+async def test_a_day_without_numbers_left_is_a_503_that_says_so() -> None:
+    fakes = Fakes()
+
+    async def exhausted(count: int, now: Any) -> list[str]:
+        return [complaint_number(now.date(), 1_000_000)]  # raises NumbersExhausted
+
+    fakes.numbers.take = exhausted  # type: ignore[method-assign]
+    async with running(make_app(fakes)) as client:
+        answer = await client.post("/v1/complaints", content=raw(submission()), headers=as_writer())
+    assert answer.status_code == 503 and answer.headers["retry-after"]
+    assert "complaint numbers are used up" in answer.json()["detail"]
+    assert answer.json()["reason_codes"] == ["unavailable"]
+    assert fakes.publisher.events == []

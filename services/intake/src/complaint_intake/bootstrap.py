@@ -82,7 +82,10 @@ def build(
         wiring,
         checks={"mongodb": wiring.ping_store},
         resources=resources,
-        unavailable=[NumbersExhausted],
+        unavailable={
+            NumbersExhausted: "the day's one million complaint numbers are used up; nothing "
+            "was done (numbering starts again at midnight in INTAKE_NUMBER_TIMEZONE)"
+        },
     )
     _routes(app, keys or api_keys(settings), settings)
     app.add_middleware(RequestLatency, histogram=wiring.metrics.request_seconds)

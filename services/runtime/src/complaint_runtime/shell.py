@@ -11,7 +11,7 @@ broker has started and before it stops.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -32,6 +32,7 @@ from .settings import ServiceSettings
 
 T = TypeVar("T")
 log = logging.getLogger("complaints.runtime")
+UNAVAILABLE = "Kafka or MongoDB is unavailable; nothing was done, retry later"
 
 
 def utc_now() -> datetime:
@@ -129,10 +130,11 @@ class Service:
         *,
         checks: dict[str, Check],
         resources: Lifespan | None = None,
-        unavailable: Sequence[type[Exception]] = (),
+        unavailable: Mapping[type[BaseException], str] | None = None,
     ) -> FastAPI:
         """The service as one ASGI app. `checks` are readiness checks beside Kafka's;
-        `unavailable` are error types answered 503 beside the transient ones."""
+        `unavailable` maps error types answered 503 beside the transient ones to what the
+        answer says instead of naming Kafka or MongoDB."""
         app = create_app(
             title=self.name,  # also the service label of the runtime's metrics
             version=self.version,
@@ -148,16 +150,18 @@ class Service:
         app.state.wiring, app.state.broker = wiring, self.broker
         retry_after = str(self.settings.retry_after_seconds)
 
+        details: dict[type[BaseException], str] = dict(unavailable or {})  # the specific first
+        for kind in TRANSIENT:
+            details.setdefault(kind, UNAVAILABLE)
+
         async def answer_unavailable(request: Request, error: Exception) -> JSONResponse:
             log.warning("dependency unavailable", extra={"error": type(error).__name__})
-            return problem(
-                503,
-                "Kafka or MongoDB is unavailable; nothing was done, retry later",
-                reason="unavailable",
-                headers={"Retry-After": retry_after},
+            detail = next(
+                (text for kind, text in details.items() if isinstance(error, kind)), UNAVAILABLE
             )
+            return problem(503, detail, reason="unavailable", headers={"Retry-After": retry_after})
 
-        for error_type in (*TRANSIENT, *unavailable):
+        for error_type in details:
             if issubclass(error_type, Exception):
                 app.add_exception_handler(error_type, answer_unavailable)
         return app
