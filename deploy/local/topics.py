@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import time
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -102,13 +103,7 @@ async def _align_configs(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> 
     if not topics:
         return []
     wanted = {topic.name: topic.topic_configs for topic in topics}
-    described = await admin.describe_configs(
-        [ConfigResource(ConfigResourceType.TOPIC, name) for name in wanted]
-    )
-    current: dict[str, dict[str, str]] = {}
-    for response in described:
-        for _code, _message, _type, name, entries in response.resources:
-            current[name] = {entry[0]: entry[1] for entry in entries}
+    current = await described_configs(admin, list(wanted))
     changed = [
         name
         for name, configs in wanted.items()
@@ -131,6 +126,30 @@ async def _align_configs(admin: AIOKafkaAdminClient, topics: list[NewTopic]) -> 
         if refused:
             raise RuntimeError("topic configs refused: " + "; ".join(refused))
     return changed
+
+
+async def described_configs(
+    admin: AIOKafkaAdminClient, names: list[str], *, within: float = 60.0
+) -> dict[str, dict[str, str]]:
+    """Each topic's configuration, once the broker describes every one. A topic the controller
+    has just created (here or by another process) can be unknown to the broker for a moment,
+    longer on a loaded machine: its answer is an error code and no configuration, which would
+    read as a topic to alter (and the alteration of an unknown topic fails)."""
+    deadline = time.monotonic() + within
+    while True:
+        answers = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+        )
+        resources = [resource for answer in answers for resource in answer.resources]
+        unknown = {name: code for code, _message, _type, name, _entries in resources if code}
+        if not unknown:
+            return {
+                name: {entry[0]: entry[1] for entry in entries}
+                for _code, _message, _type, name, entries in resources
+            }
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the broker does not describe these topics: {unknown}")
+        await asyncio.sleep(0.2)
 
 
 async def delete_topics(bootstrap: str, prefix: str) -> None:

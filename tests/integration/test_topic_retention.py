@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
 from complaint_events import NOTICES, PERSONAL_DATA_TOPICS, TOPICS, topic_name
-from deploy.local.topics import admin_client, delete_topics, ensure_topics
+from deploy.local.topics import admin_client, delete_topics, described_configs, ensure_topics
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]
 
@@ -38,19 +38,15 @@ async def prefix(kafka_bootstrap: str, run_id: str) -> AsyncIterator[str]:
 
 
 async def topic_configs(bootstrap: str, names: list[str]) -> dict[str, dict[str, str]]:
+    """Each topic's configuration, once the broker describes every one of them (a topic just
+    created can be unknown to it for a moment: a fresh-clone CI run beside a CPU-bound process
+    read the `before` of one with no `retention.ms`)."""
     admin = admin_client(bootstrap)
     await admin.start()
     try:
-        answers = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
-        )
+        return await described_configs(admin, names)
     finally:
         await admin.close()
-    return {
-        name: {entry[0]: entry[1] for entry in entries}
-        for answer in answers
-        for _code, _message, _type, name, entries in answer.resources
-    }
 
 
 async def retention_check_interval_ms(bootstrap: str) -> int:

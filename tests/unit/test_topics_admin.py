@@ -1,9 +1,12 @@
 """Topic creation honours the services' Kafka security settings and the replication override."""
 
+from types import SimpleNamespace
+from typing import Any
+
 import pytest
 
 from complaint_events import PERSONAL_DATA_RETENTION_MS, TOPICS
-from deploy.local.topics import admin_client, new_topics
+from deploy.local.topics import admin_client, described_configs, new_topics
 
 pytestmark = pytest.mark.unit
 
@@ -60,3 +63,36 @@ def test_a_retention_that_is_not_finite_is_refused(monkeypatch, raw: str) -> Non
     monkeypatch.setenv("TOPIC_PERSONAL_DATA_RETENTION_MS", raw)
     with pytest.raises(SystemExit, match="TOPIC_PERSONAL_DATA_RETENTION_MS"):
         new_topics("")
+
+
+class LaggingBroker:
+    """Describes a topic as unknown (error 3, no configuration) for its first answers, as a
+    broker does for a moment after the controller created it."""
+
+    def __init__(self, unknown_for: int) -> None:
+        self.unknown_for, self.calls = unknown_for, 0
+
+    async def describe_configs(self, resources: list[Any]) -> list[Any]:
+        self.calls += 1
+        known = self.calls > self.unknown_for
+        answers = [
+            (0, "", 2, r.name, [("retention.ms", "604800000", False, 1, False, [])])
+            if known
+            else (3, "", 2, r.name, [])
+            for r in resources
+        ]
+        return [SimpleNamespace(resources=answers)]
+
+
+async def test_configs_are_read_once_the_broker_describes_every_topic() -> None:
+    """Found by a fresh-clone CI run beside a CPU-bound process: a topic's configuration read
+    a moment after its creation had no retention.ms (the broker did not know it yet)."""
+    broker = LaggingBroker(unknown_for=3)
+    configs = await described_configs(broker, ["a", "b"])  # type: ignore[arg-type]
+    assert configs == {"a": {"retention.ms": "604800000"}, "b": {"retention.ms": "604800000"}}
+    assert broker.calls == 4
+
+
+async def test_a_topic_the_broker_never_describes_is_named() -> None:
+    with pytest.raises(RuntimeError, match="'a': 3"):
+        await described_configs(LaggingBroker(unknown_for=10**6), ["a"], within=0.5)  # type: ignore[arg-type]
