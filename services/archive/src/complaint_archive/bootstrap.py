@@ -53,7 +53,7 @@ def build(settings: ArchiveSettings, *, keys: ApiKeys | None = None) -> FastAPI:
         publisher = KafkaPublisher(service.broker, settings)
         async with (
             open_archive(settings, publisher, policies, wiring.metrics) as archive,
-            wiring.serving(archive),
+            wiring.serving(archive, archive.store.ping),
             background(wiring),
         ):
             yield

@@ -49,12 +49,10 @@ def build(
             grace = timedelta(days=settings.counter_grace_days)
             counters = MongoCounters(database, grace=grace, clock=clock)
             publisher = KafkaPublisher(service.broker, settings)
-            metrics = wiring.metrics
-            wiring.current = Classifier(book, store, counters, publisher, metrics, clock)
-            wiring.store_ping = store.ping
-            yield
+            classifier = Classifier(book, store, counters, publisher, wiring.metrics, clock)
+            async with wiring.serving(classifier, store.ping):
+                yield
         finally:
-            wiring.current = wiring.store_ping = None
             await client.close()
 
     return service.app(wiring, checks={"mongodb": wiring.ping_store}, resources=resources)

@@ -71,12 +71,8 @@ def build(
     async def resources(app: FastAPI) -> AsyncIterator[None]:
         async with opener(settings, service.broker, wiring) as intake:
             committer = _committer(intake, settings, wiring.metrics)
-            wiring.current = intake, committer
-            try:
-                async with committer.running():
-                    yield
-            finally:
-                wiring.current = None
+            async with wiring.serving((intake, committer)), committer.running():
+                yield
 
     app = service.app(
         wiring,

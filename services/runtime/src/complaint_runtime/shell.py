@@ -11,7 +11,8 @@ broker has started and before it stops.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -59,6 +60,21 @@ class Wiring(Generic[T]):
         if self.store_ping is None:
             raise ConnectionError("no database client")
         await self.store_ping()
+
+    @asynccontextmanager
+    async def serving(
+        self, current: T, ping: Callable[[], Awaitable[None]] | None = None
+    ) -> AsyncIterator[None]:
+        """`current` (and the database `ping`, where given) while the context is open."""
+        self.current = current
+        if ping is not None:
+            self.store_ping = ping
+        try:
+            yield
+        finally:
+            self.current = None
+            if ping is not None:
+                self.store_ping = None
 
 
 async def wiring_of(request: Request) -> Any:

@@ -1,7 +1,5 @@
 """What the routes and the subscriber share, found on `app.state`."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -22,15 +20,6 @@ class Wiring(Shared[Archive]):
 
     settings: ArchiveSettings
     metrics: ArchiveMetrics
-
-    @asynccontextmanager
-    async def serving(self, archive: Archive) -> AsyncIterator[None]:
-        """The service layer (and the database to ping) while the context is open."""
-        self.current, self.store_ping = archive, archive.store.ping
-        try:
-            yield
-        finally:
-            self.current = self.store_ping = None
 
     @property
     def attachment_limits(self) -> AttachmentLimits:
