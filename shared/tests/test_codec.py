@@ -241,3 +241,55 @@ def test_overlong_json_number_is_refused_as_not_json_not_a_crash(value: bytes) -
     with pytest.raises(DecodeError) as raised:
         decode(value)
     assert raised.value.reason_code == ReasonCode.NOT_JSON
+
+
+@pytest.mark.parametrize(
+    ("field", "moment"),
+    [
+        (("occurred_at",), "0001-01-01T00:00:00+01:00"),
+        (("occurred_at",), "9999-12-31T23:59:59-01:00"),
+        (("payload", "received_at"), "0001-01-01T00:30:00+00:45"),
+    ],
+)
+def test_a_moment_outside_the_calendar_in_utc_is_a_field_error_not_a_crash(
+    envelope_of: Wrap, field: tuple[str, ...], moment: str
+) -> None:
+    """A time at the calendar's edge whose UTC form is before year 1 or after 9999 made the
+    conversion raise OverflowError out of `decode`: a consumer that passes unreadable messages
+    by (the archive, on raw submissions) dead-lettered it instead, as a processing failure."""
+    body = body_of(envelope_of(example_payloads()["ComplaintSubmitted"]))
+    parent = body
+    for name in field[:-1]:
+        parent = parent[name]
+    parent[field[-1]] = moment
+
+    with pytest.raises(DecodeError) as caught:
+        decode(json.dumps(body).encode())
+
+    assert caught.value.reason_code is ReasonCode.VALIDATION_FAILED
+    [error] = caught.value.field_errors
+    assert error.field == ".".join(field)
+    assert "UTC" in error.message
+
+
+def test_an_integer_beyond_64_bits_is_a_field_error(envelope_of: Wrap) -> None:
+    body = body_of(envelope_of(example_payloads()["ComplaintSubmitted"]))
+    body["payload"]["attachments"][0]["size_bytes"] = 2**63
+
+    with pytest.raises(DecodeError) as caught:
+        decode(json.dumps(body).encode())
+
+    [error] = caught.value.field_errors
+    assert error.field == "payload.attachments.0.size_bytes"
+
+
+def test_a_whole_limit_beyond_64_bits_stays_a_number_mongodb_can_store(envelope_of: Wrap) -> None:
+    """A whole `limit` is written as an integer; past 64 bits (1e20 days is valid) it must stay
+    a float, or the archive cannot store the event."""
+    event = envelope_of(example_payloads()["DeadlineScheduled"])
+    huge = event.model_copy(update={"payload": event.payload.model_copy(update={"limit": 1e20})})
+
+    dumped = huge.model_dump(mode="json")["payload"]["limit"]
+
+    assert isinstance(dumped, float) and dumped == 1e20
+    assert decode(encode(huge)).payload.limit == 1e20

@@ -86,6 +86,16 @@ class Tightened(V1):
     name: str = Field(max_length=20)
 
 
+class Bounded(V1):
+    count: int = Field(le=1_000)
+
+
+class StorableBounded(V1):
+    """The 64-bit bound states a limit every consumer always had (MongoDB stores no more)."""
+
+    count: int = Field(ge=-(2**63), le=2**63 - 1)
+
+
 class NestedPart(BaseModel):
     size: int
     unit: str
@@ -126,6 +136,7 @@ def changes(new: type[BaseModel]) -> list[str]:
         (TypeChanged, "$.count: type narrowed (integer no longer allowed)"),
         (EnumShrunk, "$.colour: enum values removed ['green']"),
         (Tightened, "$.name: maxLength tightened to 20"),
+        (Bounded, "$.count: maximum tightened to 1000"),
         (NestedRequired, "$.parts[].unit: made required"),
     ],
 )
@@ -133,7 +144,9 @@ def test_breaking_changes_are_caught(new: type[BaseModel], expected: str) -> Non
     assert changes(new) == [expected]
 
 
-@pytest.mark.parametrize("new", [V1, OptionalAdded, Widened, NumberWidened, EnumGrown])
+@pytest.mark.parametrize(
+    "new", [V1, OptionalAdded, Widened, NumberWidened, EnumGrown, StorableBounded]
+)
 def test_compatible_changes_pass(new: type[BaseModel]) -> None:
     assert changes(new) == []
 

@@ -321,7 +321,11 @@ def _assert_dead_letters_match(
     assert not missing, f"seed {SEED}: not dead-lettered: {_described(missing, by_key)}"
     strays = sorted(service for key, service in extra if key == b"")
     assert not strays, f"seed {SEED}: dead letters of no fuzz message (dead letters'?): {strays}"
-    assert not extra, f"seed {SEED}: dead-lettered by a non-consumer: {_described(extra, by_key)}"
+    because = [f"{letters[key][0].payload.detail}" for key in extra[:20]]
+    assert not extra, (
+        f"seed {SEED}: dead-lettered by a non-consumer: {_described(extra, by_key)}, "
+        f"because: {because}"
+    )
     assert not doubled, f"seed {SEED}: dead-lettered twice: {_described(doubled, by_key)}"
     for (key, service), (letter,) in letters.items():
         _assert_letter_carries_the_original(fuzzed, by_key[key], service, letter.payload)

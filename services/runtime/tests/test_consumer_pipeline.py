@@ -223,3 +223,35 @@ def _no_wait(**_: Any) -> Any:
     from tenacity import wait_none
 
     return wait_none()
+
+
+@pytest.mark.parametrize("unreadable", ["refuse", "skip"])
+async def test_a_crash_of_the_codec_is_a_refusal_not_a_stalled_batch(monkeypatch, unreadable):
+    """The codec is meant to raise only DecodeError; where a value still crashes it (it
+    raised OverflowError for a time at the calendar's edge), that message is refused as one
+    that cannot be read, or passed by where another service dead-letters it, and the rest of
+    its batch is handled."""
+    from complaint_runtime import consumer
+
+    real = consumer.decode
+
+    def crashing(value: bytes, headers: Any) -> Envelope[Any]:
+        if value == b"{crash}":
+            raise OverflowError("date value out of range")
+        return real(value, headers)
+
+    monkeypatch.setattr(consumer, "decode", crashing)
+    handler = Handler()
+    piped, letters = pipeline(handler, Input(LIFECYCLE, unreadable=unreadable))  # type: ignore[arg-type]
+    good = acknowledged("c-1")
+    crash = Record(topic_name(LIFECYCLE), b"{crash}", key=b"c-2")
+
+    await piped([crash, record(good)])
+
+    assert handler.handled == [good.event_id]
+    if unreadable == "skip":
+        assert letters.sent == []
+    else:
+        [(sent, why)] = letters.sent
+        assert sent is crash and why.reason_code == "validation_failed"
+        assert why.detail == "the value could not be read (OverflowError)"

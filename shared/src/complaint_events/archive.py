@@ -5,7 +5,15 @@ from typing import ClassVar
 from pydantic import Field
 
 from .base import EventPayload
-from .fields import ComplaintNumber, ContentType, Identifier, Label, Sha256Hex, UtcDatetime
+from .fields import (
+    INT64_MAX,
+    ComplaintNumber,
+    ContentType,
+    Identifier,
+    Label,
+    Sha256Hex,
+    UtcDatetime,
+)
 
 
 class RetentionPurged(EventPayload):
@@ -15,7 +23,7 @@ class RetentionPurged(EventPayload):
     complaint_number: ComplaintNumber
     retain_until: UtcDatetime
     purged_at: UtcDatetime
-    events_removed: int = Field(ge=0)
+    events_removed: int = Field(ge=0, le=INT64_MAX)
 
 
 class AttachmentStored(EventPayload):
@@ -25,5 +33,5 @@ class AttachmentStored(EventPayload):
     attachment_id: Identifier
     filename: Label
     content_type: ContentType
-    size_bytes: int = Field(ge=0)
+    size_bytes: int = Field(ge=0, le=INT64_MAX)
     sha256: Sha256Hex

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import EventPayload
-from .fields import Identifier, Label, Model, Text
+from .fields import INT64_MAX, Identifier, Label, Model, Text
 
 
 class AcceptanceDecision(StrEnum):
@@ -40,8 +40,8 @@ class Evidence(Model):
 
     field: Label = Field(examples=["description", "product.batch"])
     value: Text
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=0)
+    start: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    end: int | None = Field(default=None, ge=0, le=INT64_MAX)
 
     @model_validator(mode="after")
     def _span_is_ordered(self) -> Self:
@@ -74,7 +74,7 @@ class ComplaintClassified(EventPayload):
     policy_id: Identifier = Field(examples=["pharma-quality"])
     policy_version: Label = Field(description="Content hash of the policy file.")
     severity: Label = Field(description="Level name in that policy.", examples=["C", "class_1"])
-    severity_rank: int = Field(ge=0, description="0 = least severe; higher is worse.")
+    severity_rank: int = Field(ge=0, le=INT64_MAX, description="0 = least severe; higher is worse.")
     category: Label | None = None
     department: Label | None = None
     flags: list[Label] = Field(default_factory=list, max_length=100, examples=[["media"]])
@@ -86,8 +86,12 @@ class ComplaintClassified(EventPayload):
         description="For each effect that several fired rules named, the rule that decided it "
         "and why (strongest evidence, or an override's priority).",
     )
-    repeat_count: int = Field(default=0, ge=0, description="Earlier similar complaints.")
-    group_size: int | None = Field(default=None, ge=1, description="Complainants in the group.")
+    repeat_count: int = Field(
+        default=0, ge=0, le=INT64_MAX, description="Earlier similar complaints."
+    )
+    group_size: int | None = Field(
+        default=None, ge=1, le=INT64_MAX, description="Complainants in the group."
+    )
     upgraded_from: Label | None = Field(default=None, description="Severity before an upgrade.")
     unmatched: bool = Field(default=False, description="No rule fired; the default applied.")
     manual: bool = Field(default=False, description="Decided by a person, not the rules.")

@@ -2,10 +2,13 @@
 
 Breaking: a field removed, an optional field made required (or a required one added), a type
 narrowed (a JSON type no longer allowed), an enum value removed, a constraint tightened.
-Compatible: new optional fields, widened types, new enum values, looser constraints.
+Compatible: new optional fields, widened types, new enum values, looser constraints, and an
+integer bounded to 64 bits (the widest integer MongoDB stores: a larger one never got through).
 """
 
 from typing import Any
+
+from .fields import INT64_MAX
 
 Schema = dict[str, Any]
 
@@ -122,13 +125,26 @@ def _matching_branch(old: Schema, candidates: list[Schema]) -> Schema | None:
     return None
 
 
+def _states_the_storage_limit(key: str, old: Schema, bound: Any) -> bool:
+    """An integer newly bounded to 64 bits or wider: no message beyond the bound was ever
+    processed (every consumer stores what it reads, and MongoDB keeps 64-bit integers), so the
+    bound states an existing limit rather than tightening one."""
+    if _kind(old) != "integer":
+        return False
+    return (key == "maximum" and bound >= INT64_MAX) or (
+        key == "minimum" and bound <= -INT64_MAX - 1
+    )
+
+
 def _tightened_constraints(old: Schema, new: Schema, path: str) -> list[str]:
     problems = []
     for key in _NEVER_LOWER:
-        if key in new and (key not in old or new[key] < old[key]):
+        lower = key in new and (key not in old or new[key] < old[key])
+        if lower and not _states_the_storage_limit(key, old, new[key]):
             problems.append(f"{path}: {key} tightened to {new[key]}")
     for key in _NEVER_HIGHER:
-        if key in new and (key not in old or new[key] > old[key]):
+        higher = key in new and (key not in old or new[key] > old[key])
+        if higher and not _states_the_storage_limit(key, old, new[key]):
             problems.append(f"{path}: {key} tightened to {new[key]}")
     for key in _NEVER_CHANGED:
         if key in new and new.get(key) != old.get(key):

@@ -22,7 +22,8 @@ class DeadlineUnit(StrEnum):
 
 
 def _whole_as_int(value: float) -> int | float:
-    return int(value) if value.is_integer() else value
+    """A whole limit as an integer, unless it is too large to be one that MongoDB can store."""
+    return int(value) if value.is_integer() and abs(value) <= 2**53 else value
 
 
 class DeadlineScheduled(EventPayload):

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .base import EventPayload
-from .fields import EventId, EventTypeName, Identifier, Model, ServiceName, UtcDatetime
+from .fields import INT64_MAX, EventId, EventTypeName, Identifier, Model, ServiceName, UtcDatetime
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -21,7 +21,7 @@ class Envelope(Model, Generic[P]):
 
     event_id: EventId = Field(description="UUIDv7: unique and ordered by creation time.")
     event_type: EventTypeName = Field(examples=["ComplaintReceived"])
-    schema_version: int = Field(ge=1, description="Version of the payload schema.")
+    schema_version: int = Field(ge=1, le=INT64_MAX, description="Version of the payload schema.")
     occurred_at: UtcDatetime = Field(description="When the fact happened, in UTC.")
     complaint_id: Identifier | None = Field(
         description="None only for ComplaintSubmitted and dead letters of unknown complaints."

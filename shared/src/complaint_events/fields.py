@@ -26,6 +26,9 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 LABEL_MAX = 200
+INT64_MAX = 2**63 - 1
+"""The largest integer any field takes: MongoDB (every service that stores an event) keeps at
+most a signed 64-bit integer."""
 TEXT_MAX = 2_000
 LONG_TEXT_MAX = 20_000
 
@@ -67,7 +70,12 @@ class _NotBlank:
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 in UTC
+        raise PydanticCustomError(
+            "datetime_out_of_range", "is outside years 1 to 9999 once converted to UTC"
+        ) from None
 
 
 # Text is kept exactly as given (no stripping): evidence offsets point into it.

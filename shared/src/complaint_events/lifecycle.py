@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from .base import EventPayload
-from .fields import Label, LongText, Text, UtcDatetime
+from .fields import INT64_MAX, Label, LongText, Text, UtcDatetime
 
 
 class LifecycleEvent(EventPayload):
@@ -134,7 +134,7 @@ class ComplaintReclassified(LifecycleEvent):
     command: ClassVar[str] = "reclassify"
 
     severity: Label
-    severity_rank: int | None = Field(default=None, ge=0)
+    severity_rank: int | None = Field(default=None, ge=0, le=INT64_MAX)
     category: Label | None = None
     department: Label | None = None
     flags: list[Label] = Field(default_factory=list, max_length=100)

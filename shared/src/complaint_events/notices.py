@@ -6,7 +6,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from .base import EventPayload
-from .fields import Identifier, Label, Text
+from .fields import INT64_MAX, Identifier, Label, Text
 
 
 class NoticeKind(StrEnum):
@@ -33,8 +33,8 @@ class NoticeDelivery(EventPayload):
     recipient_ref: Label = Field(description="Staff id or address; never the complainant.")
     deadline_id: Identifier | None = None
     step: Label | None = None
-    level: int | None = Field(default=None, ge=0, description="Escalation level.")
-    attempt: int = Field(default=1, ge=1)
+    level: int | None = Field(default=None, ge=0, le=INT64_MAX, description="Escalation level.")
+    attempt: int = Field(default=1, ge=1, le=INT64_MAX)
     redacted: bool = Field(default=False, description="Complainant identity removed.")
 
 

@@ -6,7 +6,7 @@ from pydantic import Field, StringConstraints
 
 from .base import EventPayload
 from .errors import FieldError
-from .fields import Base64Bytes, Label, ServiceName, Text
+from .fields import INT64_MAX, Base64Bytes, Label, ServiceName, Text
 
 Header = tuple[str, Base64Bytes]
 ReasonCodeName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -24,8 +24,8 @@ class SubmissionRejected(EventPayload):
 
     rejected_by: ServiceName
     source_topic: Label | None = Field(default=None, description="None for REST submissions.")
-    partition: int | None = Field(default=None, ge=0)
-    offset: int | None = Field(default=None, ge=0)
+    partition: int | None = Field(default=None, ge=0, le=INT64_MAX)
+    offset: int | None = Field(default=None, ge=0, le=INT64_MAX)
     reason_codes: list[ReasonCodeName] = Field(
         min_length=1, max_length=50, examples=[["validation_failed"]]
     )

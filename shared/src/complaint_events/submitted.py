@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from .base import EventPayload
 from .fields import (
+    INT64_MAX,
     ComplaintNumber,
     ContentType,
     CurrencyCode,
@@ -172,7 +173,7 @@ class AttachmentRef(Model):
     attachment_id: Identifier | None = None
     filename: Label
     content_type: ContentType
-    size_bytes: int | None = Field(default=None, ge=0)
+    size_bytes: int | None = Field(default=None, ge=0, le=INT64_MAX)
     sha256: Sha256Hex | None = None
     url: Url | None = None
 

@@ -125,10 +125,11 @@ def read_events(inputs: Sequence[Input], prefix: str) -> Decoder[Envelope[Any]]:
         try:
             event = decode(record.value or b"", list(record.headers or ()))
         except DecodeError as error:
-            if wanted.unreadable == "refuse":
-                return error
-            log.info("unreadable message passed by", extra={"reason": str(error.reason_code)})
-            return None
+            return _unreadable(wanted, error)
+        except Exception as crash:  # a codec bug must not stall the partition on one message
+            log.error("the codec crashed on a message", extra={"error": type(crash).__name__})
+            detail = f"the value could not be read ({type(crash).__name__})"
+            return _unreadable(wanted, DecodeError(ReasonCode.VALIDATION_FAILED, detail))
         if not wanted.events or event.event_type in wanted.events:
             return event
         if wanted.others == "refuse":
@@ -137,6 +138,13 @@ def read_events(inputs: Sequence[Input], prefix: str) -> Decoder[Envelope[Any]]:
         return None
 
     return read
+
+
+def _unreadable(wanted: Input, error: DecodeError) -> DecodeError | None:
+    if wanted.unreadable == "refuse":
+        return error
+    log.info("unreadable message passed by", extra={"reason": str(error.reason_code)})
+    return None
 
 
 def by_record_key(consumed: Consumed[Any]) -> object:
