@@ -11,32 +11,12 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from ..domain import PURGED, Document, Position, SearchFilters
+from ..domain import PURGED, SUMMARY_READS, Document, Position, SearchFilters
 from .indexes import NEWEST, TEXT_FIELDS
 
 Query = dict[str, Any]
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-SUMMARY_FIELDS = {
-    name: 1
-    for name in (
-        "complaint_id",
-        "number",
-        "status",
-        "received_at",
-        "policy_id",
-        "severity",
-        "category",
-        "department",
-        "open_due_at",
-        "retain_until",
-        "sort_at",
-        "record.product.name",
-        "record.product.batch",
-        "record.title",
-        "confidential",  # with the complainant: to mask them in the title
-        "record.complainant",
-    )
-}
+SUMMARY_FIELDS = {name: 1 for name in (*SUMMARY_READS, "sort_at")}  # sort_at: the next page
 
 
 ANNUAL_FIELDS = {

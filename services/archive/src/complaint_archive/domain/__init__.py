@@ -23,6 +23,7 @@ from .retention import (
 )
 from .search import (
     SUMMARY_COLUMNS,
+    SUMMARY_READS,
     InvalidCursor,
     Position,
     SearchFilters,
@@ -42,6 +43,7 @@ __all__ = [
     "PURGED",
     "STATUSES",
     "SUMMARY_COLUMNS",
+    "SUMMARY_READS",
     "Document",
     "Entry",
     "InvalidCursor",

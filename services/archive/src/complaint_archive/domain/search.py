@@ -73,6 +73,15 @@ SUMMARY_COLUMNS = (
     "open_due_at",
     "retain_until",
 )
+FROM_THE_RECORD = {"product": "record.product.name", "batch": "record.product.batch"}
+SUMMARY_READS = (
+    *(name for name in SUMMARY_COLUMNS if name not in (*FROM_THE_RECORD, "title")),
+    *FROM_THE_RECORD.values(),
+    "record.title",
+    "confidential",  # with the complainant: to mask them in the title
+    "record.complainant",
+)
+"""The document fields `summary` reads: what a search fetches."""
 
 
 def summary(document: dict[str, Any]) -> dict[str, Any]:
