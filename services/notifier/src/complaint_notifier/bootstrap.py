@@ -103,7 +103,7 @@ async def open_notifier(
         await client.admin.command("ping")
 
     try:
-        wiring.current = Notifier(
+        notifier = Notifier(
             rules=rules,
             complaints=MongoComplaints(database),
             numbers=MongoComplaintNumbers(database),
@@ -123,10 +123,9 @@ async def open_notifier(
                 concurrency=settings.send_concurrency,
             ),
         )
-        wiring.store_ping = ping
-        yield wiring.current
+        async with wiring.serving(notifier, ping):
+            yield notifier
     finally:
-        wiring.current = wiring.store_ping = None
         for sender in channels.values():
             if isinstance(sender, SmtpSender):
                 await sender.aclose()
