@@ -15,8 +15,11 @@ go to every topic some service consumes; then:
 
 `FUZZ_EXAMPLES` (default 40) sets the hypothesis examples of random bytes and JSON per topic,
 `FUZZ_SCHEMA_EXAMPLES` (default 12) those drawn from the schemas (slower to generate);
-`FUZZ_SEED` replays a run (the seed is printed and named in every failure). The messages are
-generated while the services start.
+`FUZZ_SEED` replays a run (the seed is printed and named in every failure) when the same tests
+are selected: hypothesis also draws constants from the modules loaded, so this file alone draws
+other messages than the whole suite with the same seed. A failure therefore names each message's
+start and the reason of each unexpected dead letter. The messages are generated while the
+services start.
 """
 
 from __future__ import annotations
